@@ -1,0 +1,2 @@
+#include <stdio.h>
+int main(void) { puts("hearth"); return 0; }
