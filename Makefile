@@ -118,3 +118,6 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The binary finds the test oracle (hearth synth) in the source tree it was built from.
+$(BUILD)/obj/broker/cli/main.o: CFLAGS += -DHEARTH_SOURCE_DIR='"$(CURDIR)"'

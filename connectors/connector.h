@@ -37,6 +37,14 @@ const char *hr_input_kind_name(hr_input_kind kind);
 const char *hr_input_connector_name(hr_input_kind kind);
 /* Feed of an event input; FEED_UNSPECIFIED for register inputs. */
 Hearth__V1__Feed hr_input_feed(hr_input_kind kind);
+/* The kind named "persons", "custody", ... (as hr_input_kind_name); 0 or HR_EINVAL. */
+int hr_input_kind_from_name(const char *name, hr_input_kind *kind);
+
+/* Data-quality warnings a record may carry in quality_warnings (each counted in
+ * hr_reader_stats.warnings). The record still flows; the value is left empty. */
+#define HR_QW_NHS_CHECK_FAILED "nhs_number_check_failed" /* NHS number fails Modulus 11 */
+#define HR_QW_UPN_CHECK_FAILED "upn_check_failed"        /* UPN fails its check letter */
+#define HR_QW_SEX_UNKNOWN "sex_unknown"                  /* sex not M, F, U or empty */
 
 /* Dead-letter reasons: a stable snake_case code and the text people read. */
 #define HR_DL_REASON_MAP(XX)                                                          \

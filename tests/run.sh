@@ -55,13 +55,19 @@ for build in "$@"; do
   done
 done
 
-# Tests that do not depend on the build (the oracle's own edge cases) run once.
-if [ -z "$only" ] || [[ "oracle" == *"$only"* ]]; then
-  if [ -f tests/oracle/test_oracle_edges.py ]; then
-    timeout 300 python3 tests/oracle/test_oracle_edges.py >"$log/out" 2>&1
-    record "oracle/test_oracle_edges" $? "$log/out"
-  fi
+# Tests that need one run, not one per build: the oracle's own edge cases, fuzz smoke runs.
+export HEARTH="$PWD/$1/hearth" HEARTH_BUILD="$PWD/$1"
+if [ -f tests/oracle/test_oracle_edges.py ] && { [ -z "$only" ] || [[ "once/oracle" == *"$only"* ]]; }; then
+  timeout 300 python3 tests/oracle/test_oracle_edges.py >"$log/out" 2>&1
+  record "once/oracle_edges" $? "$log/out"
 fi
+for t in tests/once/*.sh; do
+  [ -f "$t" ] || continue
+  full="once/$(basename "$t" .sh)"
+  [ -z "$only" ] || [[ "$full" == *"$only"* ]] || continue
+  timeout 900 bash "$t" >"$log/out" 2>&1
+  record "$full" $? "$log/out"
+done
 
 if [ ${#failures[@]} -gt 0 ]; then
   echo

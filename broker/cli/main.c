@@ -1,2 +1,354 @@
+/* hearth: the command-line front end. Each subcommand parses its options, calls a driver and
+ * reports. No work happens here beyond that. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
-int main(void) { puts("hearth"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "connector.h"
+#include "hr_err.h"
+#include "replay.h"
+#include "rules.h"
+#include "synth.h"
+
+#ifndef HEARTH_VERSION
+#define HEARTH_VERSION "0.1.0"
+#endif
+#ifndef HR_SYNTH_DEFAULT_LA
+#define HR_SYNTH_DEFAULT_LA "E09000007" /* the default LA the synthetic data is built for */
+#endif
+#ifndef HEARTH_SOURCE_DIR
+#define HEARTH_SOURCE_DIR "."
+#endif
+
+static const char usage_main[] =
+    "Hearth: a cross-agency early-help alert broker for local authorities.\n"
+    "\n"
+    "usage: hearth COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  replay        run the core over register and feed files, writing alerts as JSON lines\n"
+    "  synth         generate a synthetic LA (register, four feeds, expected alerts)\n"
+    "  rules check   check rule files and report errors with file:line:col\n"
+    "  version       print the version\n"
+    "\n"
+    "'hearth COMMAND --help' explains a command.\n";
+
+static const char usage_replay[] =
+    "usage: hearth replay --register DIR --rules FILE --out FILE [--feed KIND=FILE]...\n"
+    "                     [--deadletter FILE] [--default-la CODE] [--mh-provider ODS]...\n"
+    "                     [--mh-services \"710 711 ...\"] [--link-agency-ids] [--state DIR]\n"
+    "                     [--stats-json FILE] [--parse-only] [--quiet]\n"
+    "\n"
+    "Runs Hearth's core over files: the LA register in DIR (persons.csv, relationships.csv,\n"
+    "key_workers.csv, assignments.csv) and any of the four agency feeds, merged in event-time\n"
+    "order (REFERENCE.md section 6), and writes one JSON alert per line to --out ('-' = stdout).\n"
+    "\n"
+    "  --feed KIND=FILE   KIND is custody (JSON lines), inpatient (HL7 v2 messages), attendance\n"
+    "                     (CSV) or nrpf (CSV). Repeat for each feed; any may be left out; the same\n"
+    "                     kind may be given twice (a redelivery changes nothing).\n"
+    "  --deadletter FILE  write records that cannot be used, with the reason, as JSON lines\n"
+    "  --default-la CODE  LA for alerts whose record names none (unknown_dependants)\n"
+    "  --mh-provider ODS  a sending facility (MSH-4) whose every spell is mental-health care\n"
+    "  --mh-services LIST treatment function codes that are MH care (default: REFERENCE's list)\n"
+    "  --link-agency-ids  also resolve by a prison number or hospital spell linked earlier\n"
+    "  --state DIR        keep the core's state in an LMDB store in DIR: loaded before the run,\n"
+    "                     saved after it, so a later replay of newer files carries on from it\n"
+    "  --quiet            no summary on stderr\n"
+    "  --stats-json FILE  write run figures (events/s, peak RSS, persons) as one JSON object\n"
+    "  --parse-only       read and merge the feeds but apply nothing (a benchmark baseline)\n"
+    "\n"
+    "Exit status: 0 when the replay ran (bad records are dead-lettered, not fatal); 1 when it\n"
+    "could not run (missing file, bad rules); 2 for bad usage.\n";
+
+static const char usage_synth[] =
+    "usage: hearth synth --out DIR [--families N] [--seed S] [--weeks W] [--clean] [--no-expected]\n"
+    "\n"
+    "Writes a deterministic synthetic LA to DIR: register/*.csv and feeds/ in the REFERENCE\n"
+    "formats, then DIR/expected.jsonl: the alerts the reference pack must raise, computed by the\n"
+    "independent oracle in tests/oracle/ (python3; set HEARTH_ORACLE to its path when Hearth is\n"
+    "installed away from its source tree).\n"
+    "\n"
+    "  --families N   families to generate (default 2000)\n"
+    "  --seed S       random seed (default 1); the same seed gives byte-identical files\n"
+    "  --weeks W      school weeks in the term (default 15)\n"
+    "  --clean        no deliberately bad records (for benchmarks)\n"
+    "  --no-expected  do not run the oracle\n";
+
+static const char usage_rules[] =
+    "usage: hearth rules check FILE...\n"
+    "\n"
+    "Compiles each rule file and reports the first error in each as file:line:col: message.\n"
+    "Exit status 0 when every file is valid.\n";
+
+static int parse_kind(const char *s, size_t n, hr_input_kind *k) {
+  static const struct { const char *name; hr_input_kind kind; } kinds[] = {
+      {"custody", HR_INPUT_CUSTODY}, {"inpatient", HR_INPUT_INPATIENT},
+      {"attendance", HR_INPUT_ATTENDANCE}, {"nrpf", HR_INPUT_NRPF}};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strlen(kinds[i].name) == n && memcmp(kinds[i].name, s, n) == 0) {
+      *k = kinds[i].kind;
+      return 0;
+    }
+  return -1;
+}
+
+static int cmd_replay(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"register", required_argument, 0, 'r'}, {"feed", required_argument, 0, 'f'},
+      {"rules", required_argument, 0, 'R'},    {"out", required_argument, 0, 'o'},
+      {"deadletter", required_argument, 0, 'd'}, {"default-la", required_argument, 0, 'l'},
+      {"mh-provider", required_argument, 0, 'p'}, {"mh-services", required_argument, 0, 's'},
+      {"link-agency-ids", no_argument, 0, 'k'}, {"quiet", no_argument, 0, 'q'},
+      {"stats-json", required_argument, 0, 'J'}, {"parse-only", no_argument, 0, 'P'},
+      {"state", required_argument, 0, 'S'},
+      {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+  hr_replay_opts o;
+  memset(&o, 0, sizeof o);
+  const char *rules_path = NULL, *out_path = NULL, *dl_path = NULL, *stats_path = NULL;
+  char providers[4096] = "";
+  int quiet = 0, c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r': o.register_dir = optarg; break;
+    case 'f': {
+      const char *eq = strchr(optarg, '=');
+      hr_input_kind kind;
+      if (!eq || parse_kind(optarg, (size_t)(eq - optarg), &kind)) {
+        fprintf(stderr, "hearth replay: --feed %s: expected KIND=FILE with KIND custody, inpatient, attendance or nrpf\n", optarg);
+        return 2;
+      }
+      if (o.nfeeds == HR_REPLAY_MAX_FEEDS) {
+        fprintf(stderr, "hearth replay: at most %d --feed options\n", HR_REPLAY_MAX_FEEDS);
+        return 2;
+      }
+      o.feeds[o.nfeeds].kind = kind;
+      o.feeds[o.nfeeds++].path = eq + 1;
+      break;
+    }
+    case 'R': rules_path = optarg; break;
+    case 'o': out_path = optarg; break;
+    case 'd': dl_path = optarg; break;
+    case 'l': o.engine.default_la = optarg; break;
+    case 'p':
+      if (strlen(providers) + strlen(optarg) + 2 > sizeof providers) {
+        fprintf(stderr, "hearth replay: too many --mh-provider codes\n");
+        return 2;
+      }
+      strcat(providers, " ");
+      strcat(providers, optarg);
+      break;
+    case 's': o.engine.mh_services = optarg; break;
+    case 'k': o.engine.link_agency_ids = 1; break;
+    case 'q': quiet = 1; break;
+    case 'J': stats_path = optarg; break;
+    case 'P': o.parse_only = 1; break;
+    case 'S': o.state_dir = optarg; break;
+    case 'h': fputs(usage_replay, stdout); return 0;
+    default: fputs(usage_replay, stderr); return 2;
+    }
+  }
+  if (optind < argc || !o.register_dir || !rules_path || !out_path) {
+    fprintf(stderr, "hearth replay: %s\n\n%s",
+            optind < argc ? "unexpected argument" : "--register, --rules and --out are required", usage_replay);
+    return 2;
+  }
+  o.engine.mh_providers = providers;
+  char err[1024];
+  hr_rulepack *rules = hr_rulepack_load(rules_path, err, sizeof err);
+  if (!rules) {
+    fprintf(stderr, "hearth replay: %s\n", err);
+    return 1;
+  }
+  o.rules = rules;
+  FILE *out = strcmp(out_path, "-") == 0 ? stdout : fopen(out_path, "w");
+  FILE *dl = dl_path ? fopen(dl_path, "w") : NULL;
+  if (!out || (dl_path && !dl)) {
+    fprintf(stderr, "hearth replay: cannot create %s: %s\n", !out ? out_path : dl_path, strerror(errno));
+    if (out && out != stdout) fclose(out);
+    hr_rulepack_free(rules);
+    return 1;
+  }
+  o.alerts = out;
+  o.deadletters = dl;
+  hr_replay_summary sum;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int rc = hr_replay_run(&o, &sum, err, sizeof err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  int close_err = 0;
+  if (out != stdout && fclose(out)) close_err = 1;
+  if (out == stdout && fflush(stdout)) close_err = 1;
+  if (dl && fclose(dl)) close_err = 1;
+  if (rc) fprintf(stderr, "hearth replay: %s\n", err);
+  else if (close_err) fprintf(stderr, "hearth replay: could not write the output: %s\n", strerror(errno));
+  double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  uint64_t total = sum.events_by_feed[1] + sum.events_by_feed[2] + sum.events_by_feed[3] + sum.events_by_feed[4];
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  if (!quiet || rc) {
+    hr_replay_summary_print(&sum, rules, stderr);
+    fprintf(stderr, "time: %.3f s (%.0f events/s); peak RSS %ld KiB; engine state %zu KiB\n", secs,
+            secs > 0 ? (double)total / secs : 0.0, ru.ru_maxrss, sum.engine_bytes / 1024);
+  }
+  if (stats_path && !rc) {
+    FILE *sf = fopen(stats_path, "w");
+    if (sf) {
+      fprintf(sf,
+              "{\"events\":%llu,\"seconds\":%.6f,\"events_per_s\":%.0f,\"peak_rss_bytes\":%lld,"
+              "\"persons\":%llu,\"engine_bytes\":%zu,\"alerts\":%llu,\"deadletters\":%llu,\"parse_only\":%s}\n",
+              (unsigned long long)total, secs, secs > 0 ? (double)total / secs : 0.0, (long long)ru.ru_maxrss * 1024,
+              (unsigned long long)sum.engine.persons, sum.engine_bytes, (unsigned long long)sum.engine.alerts,
+              (unsigned long long)sum.deadletters, o.parse_only ? "true" : "false");
+      fclose(sf);
+    }
+  }
+  hr_replay_summary_free(&sum);
+  hr_rulepack_free(rules);
+  return rc || close_err ? 1 : 0;
+}
+
+static int run_oracle(const char *dir) {
+  const char *oracle = getenv("HEARTH_ORACLE");
+  char path[4096];
+  if (!oracle) {
+    snprintf(path, sizeof path, "%s/tests/oracle/reference_oracle.py", HEARTH_SOURCE_DIR);
+    oracle = path;
+  }
+  if (access(oracle, R_OK) != 0) {
+    fprintf(stderr, "hearth synth: the oracle %s is not readable; set HEARTH_ORACLE or use --no-expected\n", oracle);
+    return 1;
+  }
+  char reg[4096], cu[4096], in[4096], at[4096], nr[4096], out[4096];
+  snprintf(reg, sizeof reg, "%s/register", dir);
+  snprintf(cu, sizeof cu, "custody=%s/feeds/custody.jsonl", dir);
+  snprintf(in, sizeof in, "inpatient=%s/feeds/inpatient.hl7", dir);
+  snprintf(at, sizeof at, "attendance=%s/feeds/attendance.csv", dir);
+  snprintf(nr, sizeof nr, "nrpf=%s/feeds/nrpf.csv", dir);
+  snprintf(out, sizeof out, "%s/expected.jsonl", dir);
+  char *const args[] = {"python3", (char *)oracle, "--register", reg, "--feed", cu, "--feed", in, "--feed", at,
+                        "--feed", nr, "--default-la", (char *)HR_SYNTH_DEFAULT_LA, "--out", out, NULL};
+  pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    execvp("python3", args);
+    fprintf(stderr, "hearth synth: cannot run python3: %s\n", strerror(errno));
+    _exit(127);
+  }
+  int status;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    fprintf(stderr, "hearth synth: the oracle failed\n");
+    return 1;
+  }
+  return 0;
+}
+
+static int cmd_synth(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"out", required_argument, 0, 'o'},  {"families", required_argument, 0, 'n'},
+      {"seed", required_argument, 0, 's'}, {"weeks", required_argument, 0, 'w'},
+      {"clean", no_argument, 0, 'c'},      {"no-expected", no_argument, 0, 'x'},
+      {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+  hr_synth_opts o;
+  memset(&o, 0, sizeof o);
+  o.families = 2000;
+  o.seed = 1;
+  int expected = 1, c;
+  char *end;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'o': o.out_dir = optarg; break;
+    case 'n':
+      errno = 0;
+      o.families = (uint32_t)strtoul(optarg, &end, 10);
+      if (errno || *end || o.families == 0 || o.families > 10000000) {
+        fprintf(stderr, "hearth synth: --families must be 1 to 10000000\n");
+        return 2;
+      }
+      break;
+    case 's':
+      errno = 0;
+      o.seed = strtoull(optarg, &end, 10);
+      if (errno || *end) {
+        fprintf(stderr, "hearth synth: --seed must be a whole number\n");
+        return 2;
+      }
+      break;
+    case 'w':
+      o.weeks = atoi(optarg);
+      if (o.weeks < 1 || o.weeks > 52) {
+        fprintf(stderr, "hearth synth: --weeks must be 1 to 52\n");
+        return 2;
+      }
+      break;
+    case 'c': o.clean = 1; break;
+    case 'x': expected = 0; break;
+    case 'h': fputs(usage_synth, stdout); return 0;
+    default: fputs(usage_synth, stderr); return 2;
+    }
+  }
+  if (!o.out_dir || optind < argc) {
+    fprintf(stderr, "hearth synth: --out DIR is required\n\n%s", usage_synth);
+    return 2;
+  }
+  char err[1024];
+  hr_synth_stats st;
+  if (hr_synth_generate(&o, &st, err, sizeof err)) {
+    fprintf(stderr, "hearth synth: %s\n", err);
+    return 1;
+  }
+  fprintf(stderr,
+          "hearth synth: %s: %llu persons, %llu relationships, %llu custody, %llu inpatient, %llu attendance, %llu nrpf records (%llu deliberately bad)\n",
+          o.out_dir, (unsigned long long)st.persons, (unsigned long long)st.relationships,
+          (unsigned long long)st.custody, (unsigned long long)st.inpatient, (unsigned long long)st.attendance,
+          (unsigned long long)st.nrpf, (unsigned long long)st.bad_records);
+  return expected ? run_oracle(o.out_dir) : 0;
+}
+
+static int cmd_rules(int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "check") != 0) {
+    fputs(usage_rules, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+    return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+  }
+  if (argc < 3) {
+    fputs(usage_rules, stderr);
+    return 2;
+  }
+  int bad = 0;
+  for (int i = 2; i < argc; i++) {
+    char err[1024];
+    hr_rulepack *p = hr_rulepack_load(argv[i], err, sizeof err);
+    if (!p) {
+      fprintf(stderr, "%s\n", err);
+      bad = 1;
+      continue;
+    }
+    printf("%s: ok: pack '%s', %u rules, sha256 %s\n", argv[i], hr_rulepack_name(p), hr_rulepack_count(p),
+           hr_rulepack_checksum(p));
+    hr_rulepack_free(p);
+  }
+  return bad;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    fputs(usage_main, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("hearth %s\n", HEARTH_VERSION);
+    return 0;
+  }
+  if (strcmp(cmd, "replay") == 0) return cmd_replay(argc - 1, argv + 1);
+  if (strcmp(cmd, "synth") == 0) return cmd_synth(argc - 1, argv + 1);
+  if (strcmp(cmd, "rules") == 0) return cmd_rules(argc - 1, argv + 1);
+  fprintf(stderr, "hearth: unknown command '%s'\n\n%s", cmd, usage_main);
+  return 2;
+}

@@ -1,0 +1,154 @@
+/* facts: what the engine remembers about people over time: evidence records, NRPF status
+ * timelines, hospital spells, and attendance marks by school day and session. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+facts *hr__facts_at(hr_engine *e, uint32_t idx) { return &VEC_AT(e->facts, facts, idx); }
+
+facts *hr__facts_of(hr_engine *e, uint32_t p, int create) {
+  person *ps = &e->persons[p];
+  if (ps->facts == NONE) {
+    if (!create) return NULL;
+    if (!hr__vec_push(&e->facts, sizeof(facts))) return NULL;
+    ps->facts = e->facts.n - 1;
+  }
+  return hr__facts_at(e, ps->facts);
+}
+
+uint32_t hr__add_evidence(hr_engine *e, int feed, int64_t t, const char *record, const char *detail) {
+  evidence *ev = hr__vec_push(&e->evs, sizeof *ev);
+  if (!ev) return NONE;
+  ev->feed = (uint8_t)feed;
+  ev->t = t;
+  ev->record = hr__intern_cstr(e, record ? record : "");
+  ev->detail = hr__intern_cstr(e, detail ? detail : "");
+  return e->evs.n - 1;
+}
+
+/* REFERENCE 5: "a person's status at a time is that of their latest record effective at or
+ * before it" (ties: the record processed later). */
+int hr__nrpf_status_at(const facts *f, int64_t t, uint32_t *ev) {
+  const nrpf_entry *best = NULL;
+  for (uint32_t i = 0; i < f->nrpf.n; i++) {
+    const nrpf_entry *n = &VEC_AT(f->nrpf, nrpf_entry, i);
+    if (n->eff > t) continue;
+    if (!best || n->eff > best->eff || (n->eff == best->eff && n->seq > best->seq)) best = n;
+  }
+  if (!best) return 0;
+  if (ev) *ev = best->ev;
+  return best->status;
+}
+
+int hr__spell_counts(const hr_engine *e, uint32_t sp) {
+  return VEC_AT(e->spells, spell, sp).state != SPELL_CANCELLED;
+}
+
+/* ---- attendance ------------------------------------------------------------------------- */
+
+/* The DfE codes (REFERENCE section 4), each with the category that decides how it counts.
+ * A stored code is its index here + 1. */
+static const struct mark_code {
+  const char *code;
+  int category; /* Hearth__V1__MarkCategory */
+} mark_codes[] = {
+    {"/", 1}, {"\\", 1}, {"L", 1},
+    {"K", 2}, {"V", 2}, {"P", 2}, {"W", 2}, {"B", 2}, {"J", 2},
+    {"C", 3}, {"C1", 3}, {"C2", 3}, {"E", 3}, {"I", 3}, {"M", 3}, {"J1", 3}, {"S", 3}, {"T", 3}, {"R", 3}, {"H", 3},
+    {"G", 4}, {"N", 4}, {"O", 4}, {"U", 4},
+    {"D", 5}, {"X", 5}, {"Q", 5}, {"Y1", 5}, {"Y2", 5}, {"Y3", 5}, {"Y4", 5}, {"Y5", 5}, {"Y6", 5}, {"Y7", 5},
+    {"Z", 5}, {"#", 5}, {"Y", 5},
+};
+#define NCODES (sizeof mark_codes / sizeof mark_codes[0])
+
+uint8_t hr__mark_code_index(const char *code, int *category) {
+  for (size_t i = 0; i < NCODES; i++)
+    if (strcmp(mark_codes[i].code, code) == 0) {
+      if (category) *category = mark_codes[i].category;
+      return (uint8_t)(i + 1);
+    }
+  return 0;
+}
+
+/* 0 = no mark, 1 = possible and attended, 2 = possible and absent, 3 = not possible. */
+static uint8_t code_class[NCODES + 1];
+static void init_code_class(void) {
+  if (code_class[1]) return;
+  for (size_t i = 0; i < NCODES; i++) {
+    int c = mark_codes[i].category;
+    code_class[i + 1] = c <= 2 ? 1 : c <= 4 ? 2 : 3;
+  }
+}
+
+static attendance *attendance_of(hr_engine *e, uint32_t child) {
+  person *ps = &e->persons[child];
+  if (ps->att == NONE) {
+    if (!hr__vec_push(&e->att, sizeof(attendance))) return NULL;
+    ps->att = e->att.n - 1;
+  }
+  return &VEC_AT(e->att, attendance, ps->att);
+}
+
+/* Makes room for day in a's session array. */
+static int cover_day(attendance *a, int32_t day) {
+  if (a->sessions && day >= a->base && (uint32_t)(day - a->base) < a->ndays) return 0;
+  int32_t lo = a->sessions ? (day < a->base ? day : a->base) : day;
+  int32_t hi = a->sessions ? (day >= a->base + (int32_t)a->ndays ? day : a->base + (int32_t)a->ndays - 1) : day;
+  /* Grow in 8-week steps, forward by default: marks mostly arrive in date order. */
+  uint32_t want = (uint32_t)(hi - lo) + 1;
+  uint32_t ndays = ((want + 55) / 56) * 56;
+  if (ndays > 20000) return -1; /* more than ~55 years of marks for one child: refuse */
+  uint8_t *s = calloc((size_t)ndays * 2, 1);
+  if (!s) return -1;
+  if (a->sessions) memcpy(s + (size_t)(a->base - lo) * 2, a->sessions, (size_t)a->ndays * 2);
+  free(a->sessions);
+  a->sessions = s;
+  a->base = lo;
+  a->ndays = ndays;
+  return 0;
+}
+
+int hr__attendance_record(hr_engine *e, uint32_t child, int32_t day, int session, uint8_t code) {
+  attendance *a = attendance_of(e, child);
+  if (!a || cover_day(a, day)) return -1;
+  hr__dirty_person(e, child);
+  uint8_t *slot = &a->sessions[(size_t)(day - a->base) * 2 + (size_t)session];
+  if (*slot == code) return 0;
+  for (uint32_t i = 0; i < a->replaced.n; i++) {
+    const replaced_mark *r = &VEC_AT(a->replaced, replaced_mark, i);
+    if (r->day == day && r->session == session && r->code == code) return 0;
+  }
+  if (*slot) {
+    /* The session had another code: remember it was seen, then the new mark replaces it. */
+    replaced_mark *r = hr__vec_push(&a->replaced, sizeof *r);
+    if (!r) return -1;
+    r->day = day;
+    r->session = (uint8_t)session;
+    r->code = *slot;
+  }
+  *slot = code;
+  return 1;
+}
+
+void hr__attendance_window(const hr_engine *e, uint32_t child, int32_t day, int32_t weeks,
+                           uint32_t *possible, uint32_t *absent) {
+  init_code_class();
+  *possible = *absent = 0;
+  const person *ps = &e->persons[child];
+  if (ps->att == NONE || weeks < 1) return;
+  const attendance *a = &VEC_AT(e->att, attendance, ps->att);
+  /* Monday of the earliest week to Sunday of the mark's own week. */
+  int32_t w = hr_week_of(day);
+  int32_t first = 7 * (w - weeks + 1) - 3, last = 7 * w + 3;
+  if (first < a->base) first = a->base;
+  if (last > a->base + (int32_t)a->ndays - 1) last = a->base + (int32_t)a->ndays - 1;
+  for (int32_t d = first; d <= last; d++) {
+    const uint8_t *s = &a->sessions[(size_t)(d - a->base) * 2];
+    for (int k = 0; k < 2; k++) {
+      uint8_t c = code_class[s[k]];
+      if (c == 1) ++*possible;
+      else if (c == 2) ++*possible, ++*absent;
+    }
+  }
+}

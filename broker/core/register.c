@@ -1,0 +1,349 @@
+/* register: the LA's register inside the engine (persons, relationships, key workers,
+ * assignments), its identifier indexes, and the family graph questions asked of it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "connector.h"
+#include "engine_int.h"
+#include "hr_err.h"
+
+/* ---- interning -------------------------------------------------------------------------- */
+
+uint32_t hr__intern(hr_engine *e, const char *s, size_t len) {
+  uint32_t next = e->strings.n;
+  uint32_t *v = hr_map_upsert(&e->strings, s, len, next, NULL);
+  return v ? *v : NONE;
+}
+
+uint32_t hr__find_string(const hr_engine *e, const char *s, size_t len) {
+  return hr_map_get(&e->strings, s, len);
+}
+
+void *hr__vec_push(vec *v, size_t item_size) {
+  if (v->n == v->cap) {
+    uint32_t cap = v->cap ? v->cap * 2 : 4;
+    void *d = realloc(v->data, (size_t)cap * item_size);
+    if (!d) return NULL;
+    v->data = d;
+    v->cap = cap;
+  }
+  void *slot = (char *)v->data + (size_t)v->n++ * item_size;
+  memset(slot, 0, item_size);
+  return slot;
+}
+
+void hr__vec_free(vec *v) {
+  free(v->data);
+  v->data = NULL;
+  v->n = v->cap = 0;
+}
+
+/* ---- persons and their indexes ------------------------------------------------------------ */
+
+uint32_t hr__ensure_person(hr_engine *e, const char *id, size_t len) {
+  int inserted;
+  uint32_t *slot = hr_map_upsert(&e->person_ids, id, len, e->npersons, &inserted);
+  if (!slot) return NONE;
+  if (!inserted) return *slot;
+  if (e->npersons == e->persons_cap) {
+    uint32_t cap = e->persons_cap ? e->persons_cap * 2 : 1024;
+    person *p = realloc(e->persons, (size_t)cap * sizeof *p);
+    if (!p) return NONE; /* the id stays mapped to an index we never fill: checked below */
+    e->persons = p;
+    e->persons_cap = cap;
+  }
+  person *p = &e->persons[e->npersons];
+  p->id = hr__intern(e, id, len);
+  p->la = NONE;
+  p->dob = HR_DATE_NONE;
+  p->nhs = p->upn = p->demo_key = p->pupil_key = NONE;
+  p->next_nhs = p->next_upn = p->next_demo = p->next_pupil = NONE;
+  p->rel_from = p->rel_to = p->assign = p->facts = p->att = NONE;
+  p->dirty = 0;
+  e->stats.persons++;
+  return e->npersons++;
+}
+
+/* Index chains: map value is the first person with the key; persons link to the next. */
+static uint32_t *chain_next(person *p, int which) {
+  switch (which) {
+  case 0: return &p->next_nhs;
+  case 1: return &p->next_upn;
+  case 2: return &p->next_demo;
+  default: return &p->next_pupil;
+  }
+}
+
+static hr_map *chain_map(hr_engine *e, int which) {
+  switch (which) {
+  case 0: return &e->nhs_index;
+  case 1: return &e->upn_index;
+  case 2: return &e->demo_index;
+  default: return &e->pupil_index;
+  }
+}
+
+static uint32_t *person_key(person *p, int which) {
+  switch (which) {
+  case 0: return &p->nhs;
+  case 1: return &p->upn;
+  case 2: return &p->demo_key;
+  default: return &p->pupil_key;
+  }
+}
+
+static void index_unlink(hr_engine *e, uint32_t idx, int which) {
+  person *p = &e->persons[idx];
+  uint32_t key = *person_key(p, which);
+  if (key == NONE) return;
+  hr_map *m = chain_map(e, which);
+  uint32_t kb = key;
+  uint32_t *head = hr_map_upsert(m, &kb, sizeof kb, NONE, NULL);
+  if (!head) return;
+  uint32_t *link = head;
+  while (*link != NONE && *link != idx) link = chain_next(&e->persons[*link], which);
+  if (*link == idx) *link = *chain_next(p, which);
+  *chain_next(p, which) = NONE;
+  *person_key(p, which) = NONE;
+}
+
+static int index_link(hr_engine *e, uint32_t idx, int which, uint32_t key) {
+  if (key == NONE) return 0;
+  person *p = &e->persons[idx];
+  uint32_t *head = hr_map_upsert(chain_map(e, which), &key, sizeof key, NONE, NULL);
+  if (!head) return HR_ENOMEM;
+  *chain_next(p, which) = *head;
+  *head = idx;
+  *person_key(p, which) = key;
+  return 0;
+}
+
+uint32_t hr__chain_head(const hr_engine *e, int which, uint32_t key);
+uint32_t hr__chain_head(const hr_engine *e, int which, uint32_t key) {
+  if (key == NONE) return NONE;
+  const hr_map *m = which == 0 ? &e->nhs_index : which == 1 ? &e->upn_index : which == 2 ? &e->demo_index : &e->pupil_index;
+  return hr_map_get(m, &key, sizeof key);
+}
+
+static int32_t parse_date_or(const char *s, int32_t dflt) {
+  int32_t d;
+  if (!s || !*s) return dflt;
+  return hr_parse_date(s, strlen(s), &d) == 0 ? d : dflt;
+}
+
+/* Key for step 3 of identity: parts joined by '|' (none may be empty). */
+static uint32_t join_key(hr_engine *e, const char *a, const char *b, const char *c) {
+  if (!*a || !*b || !*c) return NONE;
+  hr_buf_reset(&e->scratch);
+  hr_buf_puts(&e->scratch, a);
+  hr_buf_putc(&e->scratch, '|');
+  hr_buf_puts(&e->scratch, b);
+  hr_buf_putc(&e->scratch, '|');
+  hr_buf_puts(&e->scratch, c);
+  if (e->scratch.oom) return NONE;
+  return hr__intern(e, e->scratch.data, e->scratch.len);
+}
+
+static int apply_person(hr_engine *e, const Hearth__V1__Person *ps, int deleted) {
+  if (!ps->person_id || !*ps->person_id) return HR_EINVAL;
+  uint32_t idx = hr__ensure_person(e, ps->person_id, strlen(ps->person_id));
+  if (idx == NONE || idx >= e->npersons) return HR_ENOMEM;
+  for (int w = 0; w < 4; w++) index_unlink(e, idx, w);
+  person *p = &e->persons[idx];
+  if (deleted) {
+    p->la = NONE;
+    p->dob = HR_DATE_NONE;
+    return 0;
+  }
+  p->la = ps->la_code && *ps->la_code ? hr__intern_cstr(e, ps->la_code) : NONE;
+  p->dob = parse_date_or(ps->date_of_birth, HR_DATE_NONE);
+  char given[128], family[128], postcode[32];
+  hr_normalise_name(ps->given_name ? ps->given_name : "", ps->given_name ? strlen(ps->given_name) : 0, given, sizeof given);
+  hr_normalise_name(ps->family_name ? ps->family_name : "", ps->family_name ? strlen(ps->family_name) : 0, family, sizeof family);
+  hr_normalise_postcode(ps->postcode ? ps->postcode : "", ps->postcode ? strlen(ps->postcode) : 0, postcode, sizeof postcode);
+  char dob[11] = "";
+  if (p->dob != HR_DATE_NONE) hr_format_date(p->dob, dob);
+  uint32_t nhs = ps->nhs_number && *ps->nhs_number ? hr__intern_cstr(e, ps->nhs_number) : NONE;
+  uint32_t upn = ps->upn && *ps->upn ? hr__intern_cstr(e, ps->upn) : NONE;
+  uint32_t demo = join_key(e, family, dob, postcode);
+  uint32_t pupil = join_key(e, given, family, dob);
+  if (index_link(e, idx, 0, nhs) || index_link(e, idx, 1, upn) || index_link(e, idx, 2, demo) ||
+      index_link(e, idx, 3, pupil))
+    return HR_ENOMEM;
+  return 0;
+}
+
+static int apply_relationship(hr_engine *e, const Hearth__V1__Relationship *r, int deleted) {
+  if (!r->person_id || !*r->person_id || !r->related_person_id || !*r->related_person_id) return HR_EINVAL;
+  if (r->type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_TYPE_UNSPECIFIED) return HR_EINVAL;
+  hr_buf_reset(&e->scratch);
+  hr_buf_printf(&e->scratch, "%s|%s|%d|%s", r->person_id, r->related_person_id, (int)r->type,
+                r->start_date ? r->start_date : "");
+  if (e->scratch.oom) return HR_ENOMEM;
+  int inserted;
+  uint32_t *slot = hr_map_upsert(&e->rel_keys, e->scratch.data, e->scratch.len, e->rels.n, &inserted);
+  if (!slot) return HR_ENOMEM;
+  relationship *rel;
+  if (inserted) {
+    uint32_t from = hr__ensure_person(e, r->person_id, strlen(r->person_id));
+    uint32_t to = hr__ensure_person(e, r->related_person_id, strlen(r->related_person_id));
+    if (from == NONE || to == NONE || from >= e->npersons || to >= e->npersons) return HR_ENOMEM;
+    rel = hr__vec_push(&e->rels, sizeof *rel);
+    if (!rel) return HR_ENOMEM;
+    rel->from = from;
+    rel->to = to;
+    rel->type = (uint8_t)r->type;
+    rel->next_from = e->persons[from].rel_from;
+    rel->next_to = e->persons[to].rel_to;
+    e->persons[from].rel_from = *slot;
+    e->persons[to].rel_to = *slot;
+    e->stats.relationships++;
+  } else {
+    rel = &VEC_AT(e->rels, relationship, *slot);
+  }
+  rel->start = parse_date_or(r->start_date, DATE_MIN);
+  rel->end = parse_date_or(r->end_date, DATE_MAX);
+  rel->deleted = (uint8_t)deleted;
+  return 0;
+}
+
+static int apply_assignment(hr_engine *e, const Hearth__V1__Assignment *a, int deleted) {
+  if (!a->child_person_id || !*a->child_person_id || !a->key_worker_id || !*a->key_worker_id) return HR_EINVAL;
+  hr_buf_reset(&e->scratch);
+  hr_buf_printf(&e->scratch, "%s|%s|%s", a->child_person_id, a->key_worker_id, a->start_date ? a->start_date : "");
+  if (e->scratch.oom) return HR_ENOMEM;
+  int inserted;
+  uint32_t *slot = hr_map_upsert(&e->assign_keys, e->scratch.data, e->scratch.len, e->assigns.n, &inserted);
+  if (!slot) return HR_ENOMEM;
+  assignment *as;
+  if (inserted) {
+    uint32_t child = hr__ensure_person(e, a->child_person_id, strlen(a->child_person_id));
+    if (child == NONE || child >= e->npersons) return HR_ENOMEM;
+    as = hr__vec_push(&e->assigns, sizeof *as);
+    if (!as) return HR_ENOMEM;
+    as->child = child;
+    as->kw = hr__intern_cstr(e, a->key_worker_id);
+    as->next = e->persons[child].assign;
+    e->persons[child].assign = *slot;
+    e->stats.assignments++;
+  } else {
+    as = &VEC_AT(e->assigns, assignment, *slot);
+  }
+  as->start = parse_date_or(a->start_date, DATE_MIN);
+  as->end = parse_date_or(a->end_date, DATE_MAX);
+  as->deleted = (uint8_t)deleted;
+  return 0;
+}
+
+int hr__register_apply(hr_engine *e, const Hearth__V1__RegisterRecord *rec) {
+  switch (rec->record_case) {
+  case HEARTH__V1__REGISTER_RECORD__RECORD_PERSON:
+    return apply_person(e, rec->person, rec->deleted);
+  case HEARTH__V1__REGISTER_RECORD__RECORD_RELATIONSHIP:
+    return apply_relationship(e, rec->relationship, rec->deleted);
+  case HEARTH__V1__REGISTER_RECORD__RECORD_ASSIGNMENT:
+    return apply_assignment(e, rec->assignment, rec->deleted);
+  case HEARTH__V1__REGISTER_RECORD__RECORD_KEY_WORKER: {
+    const char *id = rec->key_worker->key_worker_id;
+    if (!id || !*id) return HR_EINVAL;
+    int inserted;
+    if (!hr_map_upsert(&e->key_workers, id, strlen(id), rec->deleted ? 0 : 1, &inserted)) return HR_ENOMEM;
+    if (inserted) e->stats.key_workers++;
+    return 0;
+  }
+  default:
+    return HR_EINVAL;
+  }
+}
+
+/* ---- the family graph ------------------------------------------------------------------- */
+
+int hr__rel_active(const relationship *r, int32_t date) {
+  return !r->deleted && r->start <= date && date <= r->end;
+}
+
+int hr__is_carer_type(uint8_t type) {
+  return type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_PARENT ||
+         type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_STEP_PARENT ||
+         type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_CARER ||
+         type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_KINSHIP_CARER;
+}
+
+static int is_parent_type(uint8_t type) {
+  return type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_PARENT ||
+         type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_STEP_PARENT;
+}
+
+static int add_unique(uint32_t *out, uint32_t n, uint32_t max, uint32_t p) {
+  for (uint32_t i = 0; i < n; i++)
+    if (out[i] == p) return 0;
+  if (n >= max) return 0;
+  out[n] = p;
+  return 1;
+}
+
+static int is_child(const hr_engine *e, uint32_t p, int32_t date) {
+  int32_t dob = e->persons[p].dob;
+  return dob != HR_DATE_NONE && dob <= date && hr_is_child_on(dob, date);
+}
+
+uint32_t hr__children_of(const hr_engine *e, uint32_t adult, int32_t date, uint32_t *out, uint32_t max) {
+  uint32_t n = 0;
+  for (uint32_t r = e->persons[adult].rel_from; r != NONE;) {
+    const relationship *rel = &VEC_AT(e->rels, relationship, r);
+    if (hr__is_carer_type(rel->type) && hr__rel_active(rel, date) && is_child(e, rel->to, date))
+      n += (uint32_t)add_unique(out, n, max, rel->to);
+    r = rel->next_from;
+  }
+  return n;
+}
+
+uint32_t hr__related(const hr_engine *e, uint32_t p, hr_relation relk, int32_t date, uint32_t *out, uint32_t max) {
+  if (relk == HR_REL_CHILD) return hr__children_of(e, p, date, out, max);
+  uint32_t n = 0;
+  /* Rows where p is related_person_id: who is what to p. */
+  for (uint32_t r = e->persons[p].rel_to; r != NONE;) {
+    const relationship *rel = &VEC_AT(e->rels, relationship, r);
+    if (hr__rel_active(rel, date)) {
+      int take = 0;
+      switch (relk) {
+      case HR_REL_CARER: take = hr__is_carer_type(rel->type); break;
+      case HR_REL_PARENT: take = is_parent_type(rel->type); break;
+      case HR_REL_SIBLING: take = rel->type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_SIBLING; break;
+      case HR_REL_HOUSEHOLD: take = rel->type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_HOUSEHOLD_MEMBER; break;
+      default: break;
+      }
+      if (take) n += (uint32_t)add_unique(out, n, max, rel->from);
+    }
+    r = rel->next_to;
+  }
+  /* Symmetric relations also read the rows where p is person_id. */
+  if (relk == HR_REL_SIBLING || relk == HR_REL_HOUSEHOLD) {
+    uint8_t want = relk == HR_REL_SIBLING ? HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_SIBLING
+                                          : HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_HOUSEHOLD_MEMBER;
+    for (uint32_t r = e->persons[p].rel_from; r != NONE;) {
+      const relationship *rel = &VEC_AT(e->rels, relationship, r);
+      if (rel->type == want && hr__rel_active(rel, date)) n += (uint32_t)add_unique(out, n, max, rel->to);
+      r = rel->next_from;
+    }
+  }
+  return n;
+}
+
+uint32_t hr__key_worker_of(const hr_engine *e, uint32_t child, int32_t date) {
+  uint32_t best = NONE;
+  int32_t best_start = 0;
+  for (uint32_t a = e->persons[child].assign; a != NONE;) {
+    const assignment *as = &VEC_AT(e->assigns, assignment, a);
+    if (!as->deleted && as->start <= date && date <= as->end) {
+      /* Latest start date wins; on a tie, the lowest key_worker_id. */
+      if (best == NONE || as->start > best_start ||
+          (as->start == best_start && strcmp(hr__str(e, as->kw), hr__str(e, best)) < 0)) {
+        best = as->kw;
+        best_start = as->start;
+      }
+    }
+    a = as->next;
+  }
+  return best;
+}

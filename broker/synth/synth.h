@@ -1,0 +1,48 @@
+/* synth: a deterministic generator of a synthetic local authority (`hearth synth`).
+ *
+ * It writes an LA register and the four agency feeds in exactly the formats of
+ * ../shared/REFERENCE.md sections 1-5 (and of the worked sample in shared/testdata/sample):
+ *
+ *   OUT/register/persons.csv  relationships.csv  key_workers.csv  assignments.csv
+ *   OUT/feeds/custody.jsonl   inpatient.hl7      attendance.csv   nrpf.csv
+ *
+ * The data is built to exercise every sentence of REFERENCE (the register's shapes, every custody
+ * reason, every ADT trigger, every attendance code, NRPF status changes, identity by NHS number,
+ * UPN and demographics, redelivery, bad records) with a density at which each reference rule fires
+ * many times on a few thousand families. It computes no alerts: an oracle does that.
+ *
+ * Same options => byte-identical files: the generator reads no clock, no environment and no
+ * global random state; all randomness comes from its own PRNG streams seeded from `seed`.
+ * It never writes outside out_dir. */
+#ifndef HR_SYNTH_H
+#define HR_SYNTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hr_synth_opts {
+  const char *out_dir;    /* created (with register/ and feeds/) when missing; files overwritten */
+  uint32_t families;      /* number of register families; 0 gives header-only files */
+  uint64_t seed;          /* every byte written is a function of the options */
+  const char *term_start; /* first school day, YYYY-MM-DD; NULL = "2026-09-01" */
+  int weeks;              /* school weeks of marks (half-term not counted); 0 = 15 */
+  int clean;              /* 1 = write no bad (dead-letter) records, for benchmarks */
+} hr_synth_opts;
+
+/* What was written. Counts are data lines, headers excluded; inpatient counts HL7 messages. */
+typedef struct hr_synth_stats {
+  uint64_t persons, relationships, key_workers, assignments;
+  uint64_t custody, inpatient, attendance, nrpf;
+  uint64_t bad_records;      /* records written to be dead-lettered (0 when clean) */
+  uint64_t dq_warnings;      /* identifiers written failing their check (NHS Modulus 11, UPN check
+                                letter), all files: data-quality warnings, not bad records */
+  uint64_t register_bad_nhs; /* of those, persons.csv rows whose NHS number fails Modulus 11 */
+} hr_synth_stats;
+
+/* Generates the synthetic LA described by o into o->out_dir. st may be NULL. Returns 0, or a
+ * negative hr_err (HR_EINVAL bad options, HR_EIO a file or directory could not be written,
+ * HR_ENOMEM) with a message naming the option or the path in errstr. On failure files already
+ * written are left in place. */
+int hr_synth_generate(const hr_synth_opts *o, hr_synth_stats *st, char *errstr, size_t errsz);
+
+#endif

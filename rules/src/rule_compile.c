@@ -1,0 +1,891 @@
+/* rule_compile: reads a rule pack's text into its compiled form.
+ *
+ * The grammar (rules/README.md teaches it):
+ *   pack    := ["pack" NAME] rule*
+ *   rule    := "rule" NAME "{" clause* "}"
+ *   clause  := "description" STRING | "version" INT | "severity" (high|medium|low)
+ *            | "on" trigger ("," trigger)* | "when" expr
+ *            | "alert" "per" key ("," key)* | "cooldown" INT unit
+ *            | "route" target ("or" target)* | "explain" STRING
+ *   expr    := and ("or" and)* ;  and := unary ("and" unary)*
+ *   unary   := "not" unary | "any" relation "(" expr ")" | operand [cmp operand]
+ *   operand := NUMBER ["%"] | "(" expr ")" | fact ["(" args ")"] ["within" INT unit]
+ * Every error names file:line:col and, for a misspelt word, the nearest known one. Hostile
+ * input is bounded: file size, nesting depth, node and rule counts, literal sizes. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hr_sha256.h"
+#include "hr_time.h"
+#include "rules_int.h"
+
+/* ---- vocabulary ------------------------------------------------------------------------- */
+
+static const char *const trigger_names[HR_TRIGGER__COUNT] = {"custody_start", "mh_spell_start",
+                                                               "nrpf_begins", "attendance_mark"};
+const char *hr_trigger_name(hr_trigger t) { return t < HR_TRIGGER__COUNT ? trigger_names[t] : "?"; }
+
+typedef enum { CTX_ANY = 0, CTX_CHILD, CTX_ADULT } ctx_kind;
+typedef enum { TY_BOOL = 1, TY_NUM } ty_kind;
+typedef enum { ARGS_NONE = 0, ARGS_WEEKS, ARGS_WEEKS_MIN, ARGS_WITHIN } args_kind;
+
+static const struct fact_def {
+  const char *name;
+  ty_kind type;
+  ctx_kind ctx;
+  args_kind args;
+} facts[HR_FACT__COUNT] = {
+    [HR_FACT_ABSENCE_RATE] = {"absence_rate", TY_NUM, CTX_CHILD, ARGS_WEEKS_MIN},
+    [HR_FACT_POSSIBLE_SESSIONS] = {"possible_sessions", TY_NUM, CTX_CHILD, ARGS_WEEKS},
+    [HR_FACT_ABSENT_SESSIONS] = {"absent_sessions", TY_NUM, CTX_CHILD, ARGS_WEEKS},
+    [HR_FACT_NRPF_ACTIVE] = {"nrpf_active", TY_BOOL, CTX_ANY, ARGS_NONE},
+    [HR_FACT_CUSTODY_STARTED] = {"custody_started", TY_BOOL, CTX_ANY, ARGS_WITHIN},
+    [HR_FACT_MH_SPELL_STARTED] = {"mh_spell_started", TY_BOOL, CTX_ANY, ARGS_WITHIN},
+    [HR_FACT_CHILDREN] = {"children", TY_NUM, CTX_ANY, ARGS_NONE},
+    [HR_FACT_AGE] = {"age", TY_NUM, CTX_ANY, ARGS_NONE},
+    [HR_FACT_ADULT] = {"adult", TY_BOOL, CTX_ANY, ARGS_NONE},
+    [HR_FACT_DEPENDANTS] = {"dependants", TY_NUM, CTX_ANY, ARGS_NONE},
+    [HR_FACT_MATCHED] = {"matched", TY_BOOL, CTX_ANY, ARGS_NONE},
+};
+
+static const struct rel_def {
+  const char *name;
+  ctx_kind from, to;
+} relations[HR_REL__COUNT] = {
+    [HR_REL_CARER] = {"carer", CTX_CHILD, CTX_ADULT},
+    [HR_REL_PARENT] = {"parent", CTX_CHILD, CTX_ADULT},
+    [HR_REL_CHILD] = {"child", CTX_ADULT, CTX_CHILD},
+    [HR_REL_SIBLING] = {"sibling", CTX_CHILD, CTX_CHILD},
+    [HR_REL_HOUSEHOLD] = {"household", CTX_ANY, CTX_ANY},
+};
+
+static const char *const clause_names[] = {"description", "version", "severity", "on", "when",
+                                           "alert", "cooldown", "route", "explain", NULL};
+static const char *const group_names[] = {"child", "subject", "episode", "la", NULL};
+static const char *const route_names[] = {"key_worker", "front_door", NULL};
+static const char *const severity_names[] = {"high", "medium", "low", NULL};
+static const char *const placeholder_names[] = {"subject", "children", "children_count", "la", "date",
+                                                "absence_rate", "weeks", "event", "dependants",
+                                                "rule", NULL};
+
+/* ---- errors and suggestions ------------------------------------------------------------- */
+
+typedef struct tok {
+  int type; /* one of the T_ values */
+  const char *p;
+  size_t len;
+  uint32_t line, col;
+} tok;
+
+enum { T_EOF = 0, T_IDENT, T_NUMBER, T_STRING, T_PUNCT };
+
+typedef struct parser {
+  const char *src, *end, *cur;
+  const char *file;
+  uint32_t line;
+  const char *line_start;
+  tok t;                 /* current token */
+  char *err;
+  size_t errsz;
+  int failed;
+  int depth;
+  hr_rulepack *pack;
+  uint32_t nodes_cap, rules_cap;
+} parser;
+
+static void fail_at(parser *ps, uint32_t line, uint32_t col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fail_at(parser *ps, uint32_t line, uint32_t col, const char *fmt, ...) {
+  if (ps->failed) return;
+  ps->failed = 1;
+  int n = snprintf(ps->err, ps->errsz, "%s:%u:%u: ", ps->file, line, col);
+  if (n < 0 || (size_t)n >= ps->errsz) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ps->err + n, ps->errsz - (size_t)n, fmt, ap);
+  va_end(ap);
+}
+#define FAIL(ps, ...) fail_at((ps), (ps)->t.line, (ps)->t.col, __VA_ARGS__)
+
+static size_t edit_distance(const char *a, size_t la, const char *b) {
+  size_t lb = strlen(b);
+  if (la > 40 || lb > 40) return 99;
+  size_t prev[41], cur[41];
+  for (size_t j = 0; j <= lb; j++) prev[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    cur[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+      size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+      cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+    }
+    memcpy(prev, cur, (lb + 1) * sizeof *prev);
+  }
+  return prev[lb];
+}
+
+/* " (did you mean 'x'?)" for the nearest of names within distance 3, else "". */
+static const char *suggest(const char *word, size_t len, const char *const *names, size_t stride,
+                           size_t count, char *buf, size_t bufsz) {
+  size_t best = 4;
+  const char *pick = NULL;
+  for (size_t i = 0; i < count; i++) {
+    const char *n = *(const char *const *)((const char *)names + i * stride);
+    if (!n) continue;
+    size_t d = edit_distance(word, len, n);
+    if (d < best) best = d, pick = n;
+  }
+  if (!pick) return "";
+  snprintf(buf, bufsz, " (did you mean '%s'?)", pick);
+  return buf;
+}
+
+static int count_names(const char *const *names) {
+  int n = 0;
+  while (names[n]) n++;
+  return n;
+}
+
+/* ---- lexer ------------------------------------------------------------------------------ */
+
+static int is_ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static void next(parser *ps) {
+  const char *c = ps->cur;
+  for (;;) {
+    while (c < ps->end && (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n')) {
+      if (*c == '\n') ps->line++, ps->line_start = c + 1;
+      c++;
+    }
+    if (c < ps->end && *c == '#') {
+      while (c < ps->end && *c != '\n') c++;
+      continue;
+    }
+    break;
+  }
+  tok t = {T_EOF, c, 0, ps->line, (uint32_t)(c - ps->line_start) + 1};
+  if (c >= ps->end) {
+    ps->t = t;
+    ps->cur = c;
+    return;
+  }
+  if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_') {
+    const char *s = c;
+    while (c < ps->end && is_ident_char(*c)) c++;
+    t.type = T_IDENT;
+    t.len = (size_t)(c - s);
+    if (t.len > 64) fail_at(ps, t.line, t.col, "name is longer than 64 characters");
+  } else if (*c >= '0' && *c <= '9') {
+    const char *s = c;
+    while (c < ps->end && ((*c >= '0' && *c <= '9') || *c == '.')) c++;
+    t.type = T_NUMBER;
+    t.len = (size_t)(c - s);
+    if (t.len > 15) fail_at(ps, t.line, t.col, "number is longer than 15 characters");
+  } else if (*c == '"') {
+    const char *s = c++;
+    while (c < ps->end && *c != '"' && *c != '\n') {
+      if (*c == '\\' && c + 1 < ps->end) c++;
+      c++;
+    }
+    if (c >= ps->end || *c != '"') {
+      fail_at(ps, t.line, t.col, "text in quotes is not closed on the same line");
+    } else {
+      c++;
+    }
+    t.type = T_STRING;
+    t.len = (size_t)(c - s);
+    if (t.len > 4096) fail_at(ps, t.line, t.col, "text in quotes is longer than 4096 characters");
+  } else {
+    t.type = T_PUNCT;
+    t.len = 1;
+    if (c + 1 < ps->end && (c[1] == '=') && (*c == '>' || *c == '<' || *c == '!' || *c == '=')) t.len = 2;
+    if (!strchr("{}(),%<>=!", *c)) {
+      fail_at(ps, t.line, t.col, "unexpected character '%c'", (*c >= 32 && *c < 127) ? *c : '?');
+    }
+    c += t.len;
+  }
+  ps->t = t;
+  ps->cur = c;
+}
+
+static int is_word(const tok *t, const char *w) {
+  return t->type == T_IDENT && strlen(w) == t->len && memcmp(t->p, w, t->len) == 0;
+}
+static int is_punct(const tok *t, const char *p) {
+  return t->type == T_PUNCT && strlen(p) == t->len && memcmp(t->p, p, t->len) == 0;
+}
+
+static int expect_punct(parser *ps, const char *p) {
+  if (!is_punct(&ps->t, p)) {
+    FAIL(ps, "expected '%s' but found '%.*s'", p, (int)(ps->t.len ? ps->t.len : 3), ps->t.len ? ps->t.p : "end");
+    return -1;
+  }
+  next(ps);
+  return 0;
+}
+
+static int expect_word(parser *ps, const char *w) {
+  if (!is_word(&ps->t, w)) {
+    FAIL(ps, "expected '%s' but found '%.*s'", w, (int)(ps->t.len ? ps->t.len : 3), ps->t.len ? ps->t.p : "end");
+    return -1;
+  }
+  next(ps);
+  return 0;
+}
+
+static char *dup_tok(const tok *t) {
+  char *s = malloc(t->len + 1);
+  if (s) memcpy(s, t->p, t->len), s[t->len] = '\0';
+  return s;
+}
+
+/* String literal without quotes, with \" and \\ unescaped. */
+static char *dup_string(const tok *t) {
+  char *s = malloc(t->len);
+  if (!s) return NULL;
+  size_t n = 0;
+  for (size_t i = 1; i + 1 < t->len; i++) {
+    if (t->p[i] == '\\' && i + 2 < t->len) i++;
+    s[n++] = t->p[i];
+  }
+  s[n] = '\0';
+  return s;
+}
+
+/* Integer literal (no fraction) into *v; fails otherwise. */
+static int parse_int(parser *ps, int64_t *v, int64_t max) {
+  if (ps->t.type != T_NUMBER) {
+    FAIL(ps, "expected a whole number but found '%.*s'", (int)ps->t.len, ps->t.p);
+    return -1;
+  }
+  int64_t x = 0;
+  for (size_t i = 0; i < ps->t.len; i++) {
+    char c = ps->t.p[i];
+    if (c < '0' || c > '9') {
+      FAIL(ps, "expected a whole number but found '%.*s'", (int)ps->t.len, ps->t.p);
+      return -1;
+    }
+    x = x * 10 + (c - '0');
+  }
+  if (x > max) {
+    FAIL(ps, "%lld is too large here (at most %lld)", (long long)x, (long long)max);
+    return -1;
+  }
+  *v = x;
+  next(ps);
+  return 0;
+}
+
+/* A duration "N days|weeks|hours" in microseconds. */
+static int parse_duration(parser *ps, int64_t *us) {
+  int64_t n;
+  if (parse_int(ps, &n, 36500)) return -1;
+  int64_t unit;
+  if (is_word(&ps->t, "day") || is_word(&ps->t, "days")) unit = HR_US_PER_DAY;
+  else if (is_word(&ps->t, "week") || is_word(&ps->t, "weeks")) unit = 7 * HR_US_PER_DAY;
+  else if (is_word(&ps->t, "hour") || is_word(&ps->t, "hours")) unit = 3600 * HR_US_PER_SEC;
+  else {
+    FAIL(ps, "expected a unit (days, weeks or hours) after %lld", (long long)n);
+    return -1;
+  }
+  next(ps);
+  *us = n * unit;
+  return 0;
+}
+
+/* ---- expressions ------------------------------------------------------------------------ */
+
+typedef struct typed {
+  uint32_t node;
+  ty_kind type;
+} typed;
+
+static uint32_t new_node(parser *ps, uint8_t kind) {
+  hr_rulepack *p = ps->pack;
+  if (p->nnodes >= HR_RULES_MAX_NODES) {
+    FAIL(ps, "the pack is too large (more than %u condition parts)", HR_RULES_MAX_NODES);
+    return 0;
+  }
+  if (p->nnodes == ps->nodes_cap) {
+    uint32_t cap = ps->nodes_cap ? ps->nodes_cap * 2 : 64;
+    hr_node *n = realloc(p->nodes, cap * sizeof *n);
+    if (!n) {
+      FAIL(ps, "out of memory");
+      return 0;
+    }
+    p->nodes = n;
+    ps->nodes_cap = cap;
+  }
+  memset(&p->nodes[p->nnodes], 0, sizeof(hr_node));
+  p->nodes[p->nnodes].kind = kind;
+  return p->nnodes++;
+}
+
+static typed parse_or(parser *ps, ctx_kind ctx);
+
+static const char *ctx_name(ctx_kind c) { return c == CTX_CHILD ? "a child" : c == CTX_ADULT ? "an adult" : "anyone"; }
+
+static int parse_number_literal(parser *ps, hr_value *v) {
+  int64_t num = 0, den = 1;
+  int frac = 0;
+  for (size_t i = 0; i < ps->t.len; i++) {
+    char c = ps->t.p[i];
+    if (c == '.') {
+      if (frac) {
+        FAIL(ps, "'%.*s' is not a number", (int)ps->t.len, ps->t.p);
+        return -1;
+      }
+      frac = 1;
+      continue;
+    }
+    num = num * 10 + (c - '0');
+    if (frac) den *= 10;
+  }
+  next(ps);
+  if (is_punct(&ps->t, "%")) {
+    den *= 100;
+    next(ps);
+  }
+  v->kind = HR_VAL_NUM;
+  v->num = num;
+  v->den = den;
+  return 0;
+}
+
+static typed parse_fact(parser *ps, ctx_kind ctx) {
+  typed r = {0, TY_BOOL};
+  tok name = ps->t;
+  int id = -1;
+  for (int i = 0; i < HR_FACT__COUNT; i++)
+    if (is_word(&name, facts[i].name)) id = i;
+  if (id < 0) {
+    char sb[96];
+    fail_at(ps, name.line, name.col, "unknown fact '%.*s'%s", (int)name.len, name.p,
+            suggest(name.p, name.len, &facts[0].name, sizeof facts[0], HR_FACT__COUNT, sb, sizeof sb));
+    return r;
+  }
+  const struct fact_def *fd = &facts[id];
+  if (fd->ctx == CTX_CHILD && ctx != CTX_CHILD) {
+    fail_at(ps, name.line, name.col, "'%s' is about a child, but here the person is %s", fd->name, ctx_name(ctx));
+    return r;
+  }
+  next(ps);
+  uint32_t n = new_node(ps, HR_NODE_FACT);
+  if (ps->failed) return r;
+  hr_fact_args args = {0, 0, 0};
+  if (fd->args == ARGS_WEEKS || fd->args == ARGS_WEEKS_MIN) {
+    int64_t w, m = 0;
+    if (expect_punct(ps, "(") || parse_int(ps, &w, 520)) return r;
+    if (w < 1) {
+      FAIL(ps, "the window must be at least 1 week");
+      return r;
+    }
+    if (!is_word(&ps->t, "weeks") && !is_word(&ps->t, "week")) {
+      FAIL(ps, "expected 'weeks' after the window length");
+      return r;
+    }
+    next(ps);
+    if (fd->args == ARGS_WEEKS_MIN && is_punct(&ps->t, ",")) {
+      next(ps);
+      if (expect_word(ps, "min") || parse_int(ps, &m, 100000)) return r;
+      if (!is_word(&ps->t, "sessions")) {
+        FAIL(ps, "expected 'sessions' after the minimum");
+        return r;
+      }
+      next(ps);
+    }
+    if (expect_punct(ps, ")")) return r;
+    args.weeks = (int32_t)w;
+    args.min_sessions = (int32_t)(fd->args == ARGS_WEEKS_MIN ? (m ? m : 1) : 0);
+  } else if (fd->args == ARGS_WITHIN) {
+    if (expect_word(ps, "within") || parse_duration(ps, &args.window_us)) return r;
+  } else if (is_punct(&ps->t, "(")) {
+    FAIL(ps, "'%s' takes no arguments", fd->name);
+    return r;
+  }
+  ps->pack->nodes[n].fact = (uint8_t)id;
+  ps->pack->nodes[n].args = args;
+  ps->pack->reads |= 1u << id;
+  r.node = n;
+  r.type = fd->type;
+  return r;
+}
+
+static typed parse_operand(parser *ps, ctx_kind ctx) {
+  typed r = {0, TY_BOOL};
+  if (ps->t.type == T_NUMBER) {
+    uint32_t n = new_node(ps, HR_NODE_NUM);
+    if (ps->failed || parse_number_literal(ps, &ps->pack->nodes[n].value)) return r;
+    r.node = n;
+    r.type = TY_NUM;
+    return r;
+  }
+  if (is_punct(&ps->t, "(")) {
+    next(ps);
+    r = parse_or(ps, ctx);
+    if (!ps->failed) expect_punct(ps, ")");
+    return r;
+  }
+  if (ps->t.type == T_IDENT) return parse_fact(ps, ctx);
+  FAIL(ps, "expected a fact, a number or '(' but found '%.*s'", (int)(ps->t.len ? ps->t.len : 3),
+       ps->t.len ? ps->t.p : "end");
+  return r;
+}
+
+static int cmp_op(const tok *t) {
+  if (is_punct(t, "<")) return HR_CMP_LT;
+  if (is_punct(t, "<=")) return HR_CMP_LE;
+  if (is_punct(t, ">")) return HR_CMP_GT;
+  if (is_punct(t, ">=")) return HR_CMP_GE;
+  if (is_punct(t, "=") || is_punct(t, "==")) return HR_CMP_EQ;
+  if (is_punct(t, "!=")) return HR_CMP_NE;
+  return 0;
+}
+
+static typed parse_unary(parser *ps, ctx_kind ctx) {
+  typed r = {0, TY_BOOL};
+  if (++ps->depth > HR_RULES_MAX_DEPTH) {
+    FAIL(ps, "the condition is nested more than %d deep", HR_RULES_MAX_DEPTH);
+    return r;
+  }
+  tok at = ps->t;
+  if (is_word(&ps->t, "not")) {
+    next(ps);
+    typed a = parse_unary(ps, ctx);
+    if (ps->failed) return r;
+    if (a.type != TY_BOOL) {
+      fail_at(ps, at.line, at.col, "'not' needs a yes/no condition, not a number");
+      return r;
+    }
+    uint32_t n = new_node(ps, HR_NODE_NOT);
+    if (ps->failed) return r;
+    ps->pack->nodes[n].a = a.node;
+    r.node = n;
+  } else if (is_word(&ps->t, "any")) {
+    next(ps);
+    int rel = -1;
+    tok rt = ps->t;
+    for (int i = 0; i < HR_REL__COUNT; i++)
+      if (is_word(&rt, relations[i].name)) rel = i;
+    if (rel < 0) {
+      char sb[96];
+      FAIL(ps, "unknown relation '%.*s'%s", (int)rt.len, rt.p,
+           suggest(rt.p, rt.len, &relations[0].name, sizeof relations[0], HR_REL__COUNT, sb, sizeof sb));
+      return r;
+    }
+    if (relations[rel].from != CTX_ANY && ctx != CTX_ANY && relations[rel].from != ctx) {
+      FAIL(ps, "'any %s' needs the person to be %s, but here the person is %s", relations[rel].name,
+           ctx_name(relations[rel].from), ctx_name(ctx));
+      return r;
+    }
+    next(ps);
+    if (expect_punct(ps, "(")) return r;
+    typed a = parse_or(ps, relations[rel].to);
+    if (ps->failed || expect_punct(ps, ")")) return r;
+    if (a.type != TY_BOOL) {
+      fail_at(ps, at.line, at.col, "'any %s (...)' needs a yes/no condition inside", relations[rel].name);
+      return r;
+    }
+    uint32_t n = new_node(ps, HR_NODE_ANY);
+    if (ps->failed) return r;
+    ps->pack->nodes[n].a = a.node;
+    ps->pack->nodes[n].rel = (uint8_t)rel;
+    r.node = n;
+  } else {
+    typed a = parse_operand(ps, ctx);
+    if (ps->failed) return r;
+    int op = cmp_op(&ps->t);
+    if (!op) {
+      r = a;
+    } else {
+      tok optok = ps->t;
+      next(ps);
+      typed b = parse_operand(ps, ctx);
+      if (ps->failed) return r;
+      if (a.type != TY_NUM || b.type != TY_NUM) {
+        fail_at(ps, optok.line, optok.col, "'%.*s' compares numbers, but one side is a yes/no condition",
+                (int)optok.len, optok.p);
+        return r;
+      }
+      uint32_t n = new_node(ps, HR_NODE_CMP);
+      if (ps->failed) return r;
+      ps->pack->nodes[n].a = a.node;
+      ps->pack->nodes[n].b = b.node;
+      ps->pack->nodes[n].op = (uint8_t)op;
+      r.node = n;
+      r.type = TY_BOOL;
+    }
+  }
+  ps->depth--;
+  return r;
+}
+
+static typed parse_binary(parser *ps, ctx_kind ctx, int is_or) {
+  typed a = is_or ? parse_binary(ps, ctx, 0) : parse_unary(ps, ctx);
+  const char *word = is_or ? "or" : "and";
+  while (!ps->failed && is_word(&ps->t, word)) {
+    tok at = ps->t;
+    next(ps);
+    typed b = is_or ? parse_binary(ps, ctx, 0) : parse_unary(ps, ctx);
+    if (ps->failed) break;
+    if (a.type != TY_BOOL || b.type != TY_BOOL) {
+      fail_at(ps, at.line, at.col, "'%s' joins yes/no conditions, but one side is a number", word);
+      break;
+    }
+    uint32_t n = new_node(ps, is_or ? HR_NODE_OR : HR_NODE_AND);
+    if (ps->failed) break;
+    ps->pack->nodes[n].a = a.node;
+    ps->pack->nodes[n].b = b.node;
+    a.node = n;
+  }
+  return a;
+}
+
+static typed parse_or(parser *ps, ctx_kind ctx) {
+  if (++ps->depth > HR_RULES_MAX_DEPTH) {
+    typed r = {0, TY_BOOL};
+    FAIL(ps, "the condition is nested more than %d deep", HR_RULES_MAX_DEPTH);
+    return r;
+  }
+  typed r = parse_binary(ps, ctx, 1);
+  ps->depth--;
+  return r;
+}
+
+/* ---- rules ------------------------------------------------------------------------------ */
+
+static int word_index(const tok *t, const char *const *names) {
+  for (int i = 0; names[i]; i++)
+    if (is_word(t, names[i])) return i;
+  return -1;
+}
+
+static int check_template(parser *ps, const tok *at, const char *s) {
+  for (const char *c = s; *c; c++) {
+    if (*c != '{') continue;
+    const char *e = strchr(c, '}');
+    if (!e) {
+      fail_at(ps, at->line, at->col, "'{' without a closing '}' in the explanation");
+      return -1;
+    }
+    tok w = {T_IDENT, c + 1, (size_t)(e - c - 1), 0, 0};
+    if (word_index(&w, placeholder_names) < 0) {
+      char sb[96];
+      fail_at(ps, at->line, at->col, "unknown placeholder '{%.*s}' in the explanation%s", (int)w.len, w.p,
+              suggest(w.p, w.len, placeholder_names, sizeof(char *), (size_t)count_names(placeholder_names), sb, sizeof sb));
+      return -1;
+    }
+    c = e;
+  }
+  return 0;
+}
+
+static int32_t first_absence_weeks(const hr_rulepack *p, uint32_t n) {
+  const hr_node *node = &p->nodes[n];
+  if (node->kind == HR_NODE_FACT && node->fact == HR_FACT_ABSENCE_RATE) return node->args.weeks;
+  if (node->kind == HR_NODE_NUM || node->kind == HR_NODE_FACT) return 0;
+  int32_t w = first_absence_weeks(p, node->a);
+  if (!w && (node->kind == HR_NODE_AND || node->kind == HR_NODE_OR || node->kind == HR_NODE_CMP))
+    w = first_absence_weeks(p, node->b);
+  return w;
+}
+
+static void parse_rule(parser *ps) {
+  hr_rulepack *p = ps->pack;
+  tok rule_tok = ps->t;
+  next(ps); /* "rule" */
+  if (ps->t.type != T_IDENT) {
+    FAIL(ps, "expected the rule's name after 'rule'");
+    return;
+  }
+  for (uint32_t i = 0; i < p->nrules; i++)
+    if (is_word(&ps->t, p->rules[i].id)) {
+      FAIL(ps, "a rule named '%s' is already defined on line %u", p->rules[i].id, p->rules[i].line);
+      return;
+    }
+  if (p->nrules >= HR_RULES_MAX_RULES) {
+    FAIL(ps, "too many rules (at most %u)", HR_RULES_MAX_RULES);
+    return;
+  }
+  if (p->nrules == ps->rules_cap) {
+    uint32_t cap = ps->rules_cap ? ps->rules_cap * 2 : 8;
+    hr_rule *r = realloc(p->rules, cap * sizeof *r);
+    if (!r) {
+      FAIL(ps, "out of memory");
+      return;
+    }
+    p->rules = r;
+    ps->rules_cap = cap;
+  }
+  hr_rule *r = &p->rules[p->nrules++];
+  memset(r, 0, sizeof *r);
+  r->id = dup_tok(&ps->t);
+  r->line = rule_tok.line;
+  r->version = 1;
+  r->when = UINT32_MAX;
+  next(ps);
+  if (expect_punct(ps, "{")) return;
+  ctx_kind ctx = CTX_ANY;
+  int seen[16] = {0};
+  while (!ps->failed && !is_punct(&ps->t, "}")) {
+    if (ps->t.type == T_EOF) {
+      fail_at(ps, rule_tok.line, rule_tok.col, "rule '%s' is not closed with '}'", r->id);
+      return;
+    }
+    tok ct = ps->t;
+    int clause = word_index(&ct, clause_names);
+    if (clause < 0) {
+      char sb[96];
+      FAIL(ps, "unknown clause '%.*s' in rule '%s'%s", (int)ct.len, ct.p, r->id,
+           suggest(ct.p, ct.len, clause_names, sizeof(char *), (size_t)count_names(clause_names), sb, sizeof sb));
+      return;
+    }
+    if (seen[clause]++) {
+      FAIL(ps, "'%s' is given twice in rule '%s'", clause_names[clause], r->id);
+      return;
+    }
+    next(ps);
+    switch (clause) {
+    case 0: /* description */
+    case 8: /* explain */
+      if (ps->t.type != T_STRING) {
+        FAIL(ps, "expected text in double quotes after '%s'", clause_names[clause]);
+        return;
+      }
+      if (clause == 0) r->description = dup_string(&ps->t);
+      else {
+        r->explain = dup_string(&ps->t);
+        if (r->explain && check_template(ps, &ps->t, r->explain)) return;
+      }
+      next(ps);
+      break;
+    case 1: { /* version */
+      int64_t v;
+      if (parse_int(ps, &v, 1000000)) return;
+      r->version = (uint32_t)v;
+      break;
+    }
+    case 2: { /* severity */
+      int s = word_index(&ps->t, severity_names);
+      if (s < 0) {
+        FAIL(ps, "severity must be high, medium or low, not '%.*s'", (int)ps->t.len, ps->t.p);
+        return;
+      }
+      r->severity = dup_tok(&ps->t);
+      next(ps);
+      break;
+    }
+    case 3: /* on */
+      for (;;) {
+        int t = -1;
+        for (int i = 0; i < HR_TRIGGER__COUNT; i++)
+          if (is_word(&ps->t, trigger_names[i])) t = i;
+        if (t < 0) {
+          char sb[96];
+          FAIL(ps, "unknown event '%.*s' after 'on'%s", (int)ps->t.len, ps->t.p,
+               suggest(ps->t.p, ps->t.len, trigger_names, sizeof(char *), HR_TRIGGER__COUNT, sb, sizeof sb));
+          return;
+        }
+        ctx_kind tctx = t == HR_TRIGGER_ATTENDANCE_MARK ? CTX_CHILD : CTX_ADULT;
+        if (ctx != CTX_ANY && ctx != tctx) {
+          FAIL(ps, "rule '%s' mixes events about a child and about an adult; split it in two", r->id);
+          return;
+        }
+        ctx = tctx;
+        r->triggers |= 1u << t;
+        next(ps);
+        if (!is_punct(&ps->t, ",")) break;
+        next(ps);
+      }
+      break;
+    case 4: { /* when */
+      if (!r->triggers) {
+        FAIL(ps, "put 'on' before 'when' in rule '%s' (the condition depends on the event)", r->id);
+        return;
+      }
+      tok wt = ps->t;
+      typed c = parse_or(ps, ctx);
+      if (ps->failed) return;
+      if (c.type != TY_BOOL) {
+        fail_at(ps, wt.line, wt.col, "the condition of rule '%s' is a number; compare it (for example '>= 10%%')", r->id);
+        return;
+      }
+      r->when = c.node;
+      break;
+    }
+    case 5: /* alert per */
+      if (expect_word(ps, "per")) return;
+      for (;;) {
+        int g = word_index(&ps->t, group_names);
+        if (g < 0) {
+          char sb[96];
+          FAIL(ps, "unknown grouping '%.*s'%s", (int)ps->t.len, ps->t.p,
+               suggest(ps->t.p, ps->t.len, group_names, sizeof(char *), (size_t)count_names(group_names), sb, sizeof sb));
+          return;
+        }
+        r->group |= 1u << g;
+        next(ps);
+        if (!is_punct(&ps->t, ",")) break;
+        next(ps);
+      }
+      break;
+    case 6: /* cooldown */
+      if (parse_duration(ps, &r->cooldown_us)) return;
+      break;
+    case 7: /* route */
+      for (;;) {
+        int k = word_index(&ps->t, route_names);
+        if (k < 0) {
+          char sb[96];
+          FAIL(ps, "unknown route '%.*s'%s", (int)ps->t.len, ps->t.p,
+               suggest(ps->t.p, ps->t.len, route_names, sizeof(char *), (size_t)count_names(route_names), sb, sizeof sb));
+          return;
+        }
+        if (r->nroutes == HR_RULE_MAX_ROUTES) {
+          FAIL(ps, "at most %d routes", HR_RULE_MAX_ROUTES);
+          return;
+        }
+        r->routes[r->nroutes++] = k == 0 ? HR_ROUTE_KEY_WORKER : HR_ROUTE_FRONT_DOOR;
+        next(ps);
+        if (!is_word(&ps->t, "or")) break;
+        next(ps);
+      }
+      if (r->routes[r->nroutes - 1] != HR_ROUTE_FRONT_DOOR) {
+        FAIL(ps, "end the route of rule '%s' with 'or front_door' so every alert reaches someone", r->id);
+        return;
+      }
+      break;
+    }
+  }
+  if (ps->failed) return;
+  next(ps); /* "}" */
+  const char *missing = !r->triggers ? "on" : r->when == UINT32_MAX ? "when" : !r->severity ? "severity"
+                        : !r->group ? "alert per" : !r->nroutes ? "route" : NULL;
+  if (missing) {
+    fail_at(ps, rule_tok.line, rule_tok.col, "rule '%s' has no '%s' clause", r->id, missing);
+    return;
+  }
+  if ((r->group & HR_GROUP_CHILD) && !(r->triggers & (1u << HR_TRIGGER_ATTENDANCE_MARK))) {
+    fail_at(ps, rule_tok.line, rule_tok.col, "rule '%s' groups 'per child' but runs on events about adults", r->id);
+    return;
+  }
+  if ((r->group & (HR_GROUP_SUBJECT | HR_GROUP_EPISODE)) && (r->triggers & (1u << HR_TRIGGER_ATTENDANCE_MARK))) {
+    fail_at(ps, rule_tok.line, rule_tok.col, "rule '%s' runs on attendance marks: group it 'per child'", r->id);
+    return;
+  }
+  if (!r->explain) r->explain = dup_string(&(tok){T_STRING, "\"\"", 2, 0, 0});
+  if (!r->description) r->description = dup_string(&(tok){T_STRING, "\"\"", 2, 0, 0});
+  r->explain_weeks = first_absence_weeks(p, r->when);
+}
+
+hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filename, char *errstr, size_t errsz) {
+  char dummy[8];
+  if (!errstr || !errsz) errstr = dummy, errsz = sizeof dummy;
+  errstr[0] = '\0';
+  if (!filename) filename = "<rules>";
+  if (len > HR_RULES_MAX_FILE) {
+    snprintf(errstr, errsz, "%s: the file is larger than %u bytes", filename, HR_RULES_MAX_FILE);
+    return NULL;
+  }
+  if (memchr(text, '\0', len)) {
+    snprintf(errstr, errsz, "%s: the file contains a NUL byte; is it a text file?", filename);
+    return NULL;
+  }
+  hr_rulepack *p = calloc(1, sizeof *p);
+  if (!p) {
+    snprintf(errstr, errsz, "%s: out of memory", filename);
+    return NULL;
+  }
+  parser ps = {.src = text, .end = text + len, .cur = text, .file = filename, .line = 1,
+               .line_start = text, .err = errstr, .errsz = errsz, .pack = p};
+  next(&ps);
+  if (is_word(&ps.t, "pack")) {
+    next(&ps);
+    if (ps.t.type != T_IDENT) FAIL(&ps, "expected the pack's name after 'pack'");
+    else {
+      p->name = dup_tok(&ps.t);
+      next(&ps);
+    }
+  }
+  while (!ps.failed && ps.t.type != T_EOF) {
+    if (!is_word(&ps.t, "rule")) {
+      FAIL(&ps, "expected 'rule' but found '%.*s'", (int)ps.t.len, ps.t.p);
+      break;
+    }
+    parse_rule(&ps);
+  }
+  if (!ps.failed && p->nrules == 0) fail_at(&ps, ps.line, 1, "the pack has no rules");
+  if (!ps.failed) {
+    for (int t = 0; t < HR_TRIGGER__COUNT; t++) {
+      p->by_trigger[t] = calloc(p->nrules, sizeof(uint32_t));
+      if (!p->by_trigger[t]) {
+        fail_at(&ps, 1, 1, "out of memory");
+        break;
+      }
+      for (uint32_t i = 0; i < p->nrules; i++)
+        if (p->rules[i].triggers & (1u << t)) p->by_trigger[t][p->nby_trigger[t]++] = i;
+    }
+  }
+  if (ps.failed) {
+    hr_rulepack_free(p);
+    return NULL;
+  }
+  if (!p->name) p->name = dup_tok(&(tok){T_IDENT, "unnamed", 7, 0, 0});
+  hr_sha256 sha;
+  unsigned char d[32];
+  hr_sha256_init(&sha);
+  hr_sha256_update(&sha, text, len);
+  hr_sha256_final(&sha, d);
+  hr_hex(d, 32, p->checksum);
+  return p;
+}
+
+hr_rulepack *hr_rulepack_load(const char *path, char *errstr, size_t errsz) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(errstr, errsz, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
+  }
+  char *buf = malloc(HR_RULES_MAX_FILE + 1);
+  size_t n = buf ? fread(buf, 1, HR_RULES_MAX_FILE + 1, f) : 0;
+  int err = ferror(f);
+  fclose(f);
+  if (!buf || err) {
+    snprintf(errstr, errsz, "%s: cannot read", path);
+    free(buf);
+    return NULL;
+  }
+  hr_rulepack *p = hr_rulepack_compile(buf, n, path, errstr, errsz);
+  free(buf);
+  return p;
+}
+
+void hr_rulepack_free(hr_rulepack *p) {
+  if (!p) return;
+  for (uint32_t i = 0; i < p->nrules; i++) {
+    free(p->rules[i].id);
+    free(p->rules[i].description);
+    free(p->rules[i].severity);
+    free(p->rules[i].explain);
+  }
+  for (int t = 0; t < HR_TRIGGER__COUNT; t++) free(p->by_trigger[t]);
+  free(p->rules);
+  free(p->nodes);
+  free(p->name);
+  free(p);
+}
+
+uint32_t hr_rulepack_count(const hr_rulepack *p) { return p->nrules; }
+const hr_rule *hr_rulepack_rule(const hr_rulepack *p, uint32_t i) { return &p->rules[i]; }
+const char *hr_rulepack_name(const hr_rulepack *p) { return p->name; }
+const char *hr_rulepack_checksum(const hr_rulepack *p) { return p->checksum; }
+const uint32_t *hr_rulepack_for_trigger(const hr_rulepack *p, hr_trigger t, uint32_t *n) {
+  *n = p->nby_trigger[t];
+  return p->by_trigger[t];
+}
+int hr_rulepack_reads(const hr_rulepack *p, hr_fact_id f) { return (p->reads >> f) & 1; }

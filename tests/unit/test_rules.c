@@ -1,0 +1,216 @@
+/* Tests of rules/src: the rule language's compiler (errors a person can act on, hostile input)
+ * and evaluator (exact thresholds, undefined values, evidence roll-back). */
+#include <stdlib.h>
+
+#include "hr_test.h"
+#include "hr_time.h"
+#include "rules.h"
+
+static char err[512];
+
+static hr_rulepack *compile(const char *text) {
+  return hr_rulepack_compile(text, strlen(text), "t.rules", err, sizeof err);
+}
+
+static void expect_error(const char *text, const char *want) {
+  hr_rulepack *p = compile(text);
+  if (p) {
+    hr_test_fail(__FILE__, __LINE__, "compiled, but expected error %s", want);
+    hr_rulepack_free(p);
+    return;
+  }
+  if (!strstr(err, want)) hr_test_fail(__FILE__, __LINE__, "error \"%s\" does not contain \"%s\"", err, want);
+}
+
+#define RULE_HEAD "rule r {\n  severity high\n  on attendance_mark\n  alert per child\n  route front_door\n"
+
+static void test_reference_pack_compiles_with_five_rules(void) {
+  hr_rulepack *p = hr_rulepack_load("rules/packs/reference.rules", err, sizeof err);
+  CHECK(p != NULL);
+  if (!p) return;
+  CHECK_INT(hr_rulepack_count(p), 5);
+  CHECK_STR(hr_rulepack_name(p), "reference");
+  CHECK_STR(hr_rulepack_rule(p, 0)->id, "parental_custody");
+  CHECK_INT(hr_rulepack_rule(p, 2)->cooldown_us, 28 * HR_US_PER_DAY);
+  uint32_t n;
+  hr_rulepack_for_trigger(p, HR_TRIGGER_ATTENDANCE_MARK, &n);
+  CHECK_INT(n, 2);
+  hr_rulepack_for_trigger(p, HR_TRIGGER_NRPF_BEGINS, &n);
+  CHECK_INT(n, 1);
+  CHECK(hr_rulepack_reads(p, HR_FACT_ABSENCE_RATE));
+  CHECK(!hr_rulepack_reads(p, HR_FACT_AGE));
+  CHECK_INT(strlen(hr_rulepack_checksum(p)), 64);
+  hr_rulepack_free(p);
+}
+
+static void test_misspelt_fact_names_line_column_and_suggestion(void) {
+  expect_error(RULE_HEAD "  when absense_rate(6 weeks) >= 10%\n}\n",
+               "t.rules:6:8: unknown fact 'absense_rate' (did you mean 'absence_rate'?)");
+  expect_error(RULE_HEAD "  wen x\n}\n", "t.rules:6:3: unknown clause 'wen' in rule 'r' (did you mean 'when'?)");
+  expect_error("rule r {\n  on atendance_mark\n}\n", "unknown event 'atendance_mark' after 'on' (did you mean 'attendance_mark'?)");
+  expect_error(RULE_HEAD "  when any carrer (nrpf_active)\n}\n", "unknown relation 'carrer' (did you mean 'carer'?)");
+}
+
+static void test_type_errors_are_reported(void) {
+  expect_error(RULE_HEAD "  when nrpf_active >= 10%\n}\n", "compares numbers");
+  expect_error(RULE_HEAD "  when absence_rate(6 weeks)\n}\n", "is a number; compare it");
+  expect_error(RULE_HEAD "  when children and nrpf_active\n}\n", "joins yes/no conditions");
+  expect_error("rule r {\n severity high\n on custody_start\n alert per subject\n route front_door\n when absence_rate(6 weeks) > 1\n}\n",
+               "'absence_rate' is about a child, but here the person is an adult");
+  expect_error(RULE_HEAD "  when any child (nrpf_active)\n}\n", "'any child' needs the person to be an adult");
+  expect_error("rule r {\n severity high\n on custody_start, attendance_mark\n}\n", "mixes events about a child and about an adult");
+}
+
+static void test_missing_and_repeated_clauses(void) {
+  expect_error("rule r {\n  on attendance_mark\n  when nrpf_active\n}\n", "rule 'r' has no 'severity' clause");
+  expect_error(RULE_HEAD "  when nrpf_active\n  severity low\n}\n", "'severity' is given twice");
+  expect_error(RULE_HEAD "  when nrpf_active\n", "is not closed");
+  expect_error("rule r {\n severity high\n on attendance_mark\n alert per child\n route key_worker\n when nrpf_active\n}\n",
+               "end the route of rule 'r' with 'or front_door'");
+  expect_error(RULE_HEAD "  when nrpf_active\n  explain \"{absence}\"\n}\n", "unknown placeholder '{absence}'");
+  expect_error(RULE_HEAD "  when nrpf_active\n}\n" RULE_HEAD "  when nrpf_active\n}\n", "a rule named 'r' is already defined");
+  expect_error("", "the pack has no rules");
+}
+
+static void test_hostile_input_is_bounded(void) {
+  /* Deep nesting. */
+  char *deep = malloc(20000);
+  strcpy(deep, RULE_HEAD "  when ");
+  for (int i = 0; i < 1000; i++) strcat(deep, "(");
+  strcat(deep, "nrpf_active");
+  for (int i = 0; i < 1000; i++) strcat(deep, ")");
+  strcat(deep, "\n}\n");
+  expect_error(deep, "nested more than 32 deep");
+  /* not not not ... */
+  strcpy(deep, RULE_HEAD "  when ");
+  for (int i = 0; i < 1000; i++) strcat(deep, "not ");
+  strcat(deep, "nrpf_active\n}\n");
+  expect_error(deep, "nested more than 32 deep");
+  free(deep);
+  expect_error(RULE_HEAD "  when children >= 1234567890123456789\n}\n", "number is longer than 15 characters");
+  expect_error(RULE_HEAD "  when custody_started within 99999999 days\n}\n", "too large");
+  char big[6000];
+  memset(big, 'a', sizeof big);
+  memcpy(big, "rule r { description \"", 22);
+  big[sizeof big - 1] = '\0';
+  expect_error(big, "not closed on the same line");
+  expect_error("rule r {\0}", "is not closed"); /* strlen stops at the NUL */
+  hr_rulepack *p = hr_rulepack_compile("rule r {\0}", 10, "t.rules", err, sizeof err);
+  CHECK(p == NULL);
+  CHECK(strstr(err, "NUL byte") != NULL);
+}
+
+/* ---- evaluation ---------------------------------------------------------------------------- */
+
+typedef struct fake {
+  int64_t absent, possible;
+  int nrpf[4];
+  uint32_t carers[4], ncarers;
+  uint32_t evidence;
+} fake;
+
+static hr_value fake_fact(void *ud, uint32_t p, hr_fact_id f, const hr_fact_args *a) {
+  fake *x = ud;
+  hr_value v = {HR_VAL_BOOL, 0, 0, 1};
+  if (f == HR_FACT_ABSENCE_RATE) {
+    if (x->possible < a->min_sessions) return (hr_value){HR_VAL_UNDEF, 0, 0, 1};
+    return (hr_value){HR_VAL_NUM, 0, x->absent, x->possible};
+  }
+  if (f == HR_FACT_NRPF_ACTIVE) {
+    v.b = p < 4 && x->nrpf[p];
+    if (v.b) x->evidence++;
+  }
+  return v;
+}
+static uint32_t fake_related(void *ud, uint32_t p, hr_relation r, uint32_t *out, uint32_t max) {
+  fake *x = ud;
+  (void)p;
+  (void)r;
+  uint32_t n = x->ncarers < max ? x->ncarers : max;
+  memcpy(out, x->carers, n * sizeof *out);
+  return n;
+}
+static uint32_t fake_mark(void *ud) { return ((fake *)ud)->evidence; }
+static void fake_reset(void *ud, uint32_t m) { ((fake *)ud)->evidence = m; }
+
+static int eval_with(hr_rulepack *p, fake *x) {
+  hr_rule_env env = {x, fake_fact, fake_related, fake_mark, fake_reset};
+  return hr_rule_eval(p, hr_rulepack_rule(p, 0), &env, 0);
+}
+
+static void test_percent_threshold_is_exact(void) {
+  hr_rulepack *p = compile(RULE_HEAD "  when absence_rate(6 weeks, min 20 sessions) >= 10%\n}\n");
+  CHECK(p != NULL);
+  if (!p) return;
+  fake x = {0};
+  x.absent = 2, x.possible = 20;
+  CHECK(eval_with(p, &x));
+  x.absent = 3, x.possible = 30;
+  CHECK(eval_with(p, &x));
+  x.absent = 7, x.possible = 71;
+  CHECK(!eval_with(p, &x));
+  x.absent = 19, x.possible = 19; /* under the minimum: undefined, so false */
+  CHECK(!eval_with(p, &x));
+  hr_rulepack_free(p);
+  p = compile(RULE_HEAD "  when absence_rate(6 weeks) > 12.5%\n}\n");
+  x.absent = 1, x.possible = 8;
+  CHECK(!eval_with(p, &x));
+  x.absent = 2, x.possible = 15;
+  CHECK(eval_with(p, &x));
+  hr_rulepack_free(p);
+}
+
+static void test_any_carer_and_evidence_rollback(void) {
+  hr_rulepack *p = compile(RULE_HEAD "  when (nrpf_active and absence_rate(6 weeks) > 50%) or any carer (nrpf_active)\n}\n");
+  CHECK(p != NULL);
+  if (!p) return;
+  fake x = {0};
+  x.nrpf[0] = 1; /* the child is NRPF but absence is low: the first branch fails */
+  x.absent = 1, x.possible = 10;
+  CHECK(!eval_with(p, &x));
+  CHECK_INT(x.evidence, 0); /* the child's NRPF evidence was rolled back */
+  x.carers[0] = 1, x.carers[1] = 2, x.ncarers = 2;
+  x.nrpf[2] = 1;
+  CHECK(eval_with(p, &x));
+  CHECK_INT(x.evidence, 1); /* only carer 2's */
+  hr_rulepack_free(p);
+  p = compile(RULE_HEAD "  when not any carer (nrpf_active)\n}\n");
+  x.evidence = 0;
+  CHECK(!eval_with(p, &x));
+  x.nrpf[2] = 0;
+  CHECK(eval_with(p, &x));
+  CHECK_INT(x.evidence, 0);
+  hr_rulepack_free(p);
+}
+
+static void test_comments_and_clause_values_parse(void) {
+  hr_rulepack *p = compile("# a pack\npack mine\nrule r { # the rule\n version 7\n severity low\n on attendance_mark\n"
+                           " when possible_sessions(4 weeks) != 0 and absent_sessions(4 weeks) < 3\n"
+                           " alert per child\n cooldown 2 weeks\n route key_worker or front_door\n"
+                           " description \"say \\\"hi\\\"\"\n explain \"{weeks} weeks\"\n}\n");
+  CHECK(p != NULL);
+  if (!p) {
+    fprintf(stderr, "%s\n", err);
+    return;
+  }
+  const hr_rule *r = hr_rulepack_rule(p, 0);
+  CHECK_INT(r->version, 7);
+  CHECK_STR(r->severity, "low");
+  CHECK_INT(r->cooldown_us, 14 * HR_US_PER_DAY);
+  CHECK_INT(r->nroutes, 2);
+  CHECK_STR(r->description, "say \"hi\"");
+  CHECK_STR(hr_rulepack_name(p), "mine");
+  hr_rulepack_free(p);
+}
+
+static const hr_test_case tests[] = {
+    {"reference_pack_compiles_with_five_rules", test_reference_pack_compiles_with_five_rules},
+    {"misspelt_fact_names_line_column_and_suggestion", test_misspelt_fact_names_line_column_and_suggestion},
+    {"type_errors_are_reported", test_type_errors_are_reported},
+    {"missing_and_repeated_clauses", test_missing_and_repeated_clauses},
+    {"hostile_input_is_bounded", test_hostile_input_is_bounded},
+    {"percent_threshold_is_exact", test_percent_threshold_is_exact},
+    {"any_carer_and_evidence_rollback", test_any_carer_and_evidence_rollback},
+    {"comments_and_clause_values_parse", test_comments_and_clause_values_parse},
+};
+HR_TEST_MAIN(tests)
