@@ -103,6 +103,9 @@ static int message(hr_reader *r) {
   if (memchr(d, '\0', len))
     return hr__dead(r, HR_DL_not_parseable, "", "the message contains a NUL byte; send HL7 v2 text");
   if (hr_hl7_parse(m, d, len, &why) != 0) return hr__dead(r, HR_DL_not_parseable, "MSH", "%s; fix the MSH segment", why);
+  if (!hr_hl7_field(m, m->msh, 9).s)
+    return hr__dead(r, HR_DL_not_parseable, "MSH",
+                    "the MSH segment ends before MSH-9 (message type); the message is cut short, send it whole");
   for (size_t i = 0; i < sizeof read_fields / sizeof read_fields[0]; i++) {
     hr_hl7_span f = hr_hl7_field(m, seg_of(m, read_fields[i].seg), read_fields[i].n);
     if (f.n > HR_MAX_FIELD_BYTES)

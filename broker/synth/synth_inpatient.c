@@ -396,7 +396,7 @@ int sy__gen_inpatient(sy_ctx *cx) {
     sy_rng *r = &g.r;
     const sy_family *fam = &cx->fam[f];
     patient pt;
-    if (sy__chance(r, 0.095)) {
+    if (sy__chance(r, 0.13)) {
       uint32_t who = fam->first + sy__below(r, fam->n);
       /* Mostly a carer; sometimes anyone in the family (a child, a household member). */
       if (cx->p[who].kind != SY_K_CARER && sy__chance(r, 0.8)) who = fam->first;

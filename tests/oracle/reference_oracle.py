@@ -24,10 +24,12 @@ Further readings (ambiguities not covered by R1..R26; the choice made here, for 
       birthday; a person with no known date of birth is never a child (so not an affected child,
       not given attendance marks) and counts as an adult for unknown_dependants (R11).
   F3. UPN step (R5): a register person whose own date of birth is unknown does not disagree.
-  F4. Enumerated values (eventType, reason, status, session, attendance code, relationship
-      type) are matched exactly after trimming surrounding spaces: "am", "n" or "NRPF" are
-      unknown values and dead-letter the record. A UPN is trimmed and upper-cased before its
+  F4. Enumerated values (eventType, reason, attendance code, relationship type) are matched
+      exactly after trimming surrounding spaces: "n" is an unknown code and dead-letters the
+      record. Session (AM/PM) and NRPF status (nrpf/recourse) are read in any letter case,
+      as Hearth "may accept more" and MIS exports vary. A UPN is trimmed and upper-cased before its
       check; an NHS number may contain spaces only.
+  F15. An HL7 message with no PID segment is about nobody and is dead-lettered.
   F5. `dependants` must be a non-negative integer (JSON integer or a string of digits); a
       negative or non-integer value is out of range and dead-letters the record; missing or
       empty means not declared (not > 0).
@@ -599,6 +601,8 @@ def read_inpatient(path, dead, mh_services, mh_providers):
             m = HL7Message(segments)
             if m.component("MSH", 9, 1) != "ADT":   # REF 3: a message that is not ADT is rejected
                 raise BadRecord("not ADT")
+            if "PID" not in m.segs:                # a message about nobody cannot be used (F15)
+                raise BadRecord("missing PID")
             trigger = (m.component("MSH", 9, 2) or m.component("EVN", 1)).upper()
             facility = m.component("MSH", 4)
             control_id = m.field("MSH", 10).strip()
@@ -673,7 +677,7 @@ def read_attendance(path, dead):
                 raise BadRecord(day)
             if day is None:
                 raise BadRecord("missing date")
-            session = r.get("session")
+            session = (r.get("session") or "").upper()   # F4: AM/PM in any case
             if session not in ("AM", "PM"):
                 raise BadRecord("session out of range %r" % session)
             code = r.get("code")
@@ -702,7 +706,7 @@ def read_nrpf(path, dead):
         try:
             if not r.get("record_id"):
                 raise BadRecord("missing record_id")
-            status = r.get("status")
+            status = (r.get("status") or "").lower()     # F4: status in any case
             if status not in ("nrpf", "recourse"):
                 raise BadRecord("unknown status %r" % status)
             effective = parse_date(r.get("effective_date"), "effective_date")
