@@ -13,6 +13,7 @@
 
 #include "connector.h"
 #include "hr_err.h"
+#include "hr_time.h"
 #include "replay.h"
 #include "rules.h"
 #include "synth.h"
@@ -44,7 +45,7 @@ static const char usage_replay[] =
     "usage: hearth replay --register DIR --rules FILE --out FILE [--feed KIND=FILE]...\n"
     "                     [--deadletter FILE] [--default-la CODE] [--mh-provider ODS]...\n"
     "                     [--mh-services \"710 711 ...\"] [--link-agency-ids] [--state DIR]\n"
-    "                     [--stats-json FILE] [--parse-only] [--quiet]\n"
+    "                     [--from WHEN] [--until WHEN] [--stats-json FILE] [--parse-only] [--quiet]\n"
     "\n"
     "Runs Hearth's core over files: the LA register in DIR (persons.csv, relationships.csv,\n"
     "key_workers.csv, assignments.csv) and any of the four agency feeds, merged in event-time\n"
@@ -61,6 +62,8 @@ static const char usage_replay[] =
     "  --state DIR        keep the core's state in an LMDB store in DIR: loaded before the run,\n"
     "                     saved after it, so a later replay of newer files carries on from it\n"
     "  --quiet            no summary on stderr\n"
+    "  --from WHEN        apply only events at or after WHEN (a date, UK midnight, or ISO time)\n"
+    "  --until WHEN       apply only events before WHEN\n"
     "  --stats-json FILE  write run figures (events/s, peak RSS, persons) as one JSON object\n"
     "  --parse-only       read and merge the feeds but apply nothing (a benchmark baseline)\n"
     "\n"
@@ -107,7 +110,8 @@ static int cmd_replay(int argc, char **argv) {
       {"mh-provider", required_argument, 0, 'p'}, {"mh-services", required_argument, 0, 's'},
       {"link-agency-ids", no_argument, 0, 'k'}, {"quiet", no_argument, 0, 'q'},
       {"stats-json", required_argument, 0, 'J'}, {"parse-only", no_argument, 0, 'P'},
-      {"state", required_argument, 0, 'S'},
+      {"state", required_argument, 0, 'S'},    {"from", required_argument, 0, 'F'},
+      {"until", required_argument, 0, 'U'},
       {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
   hr_replay_opts o;
   memset(&o, 0, sizeof o);
@@ -150,6 +154,22 @@ static int cmd_replay(int argc, char **argv) {
     case 'J': stats_path = optarg; break;
     case 'P': o.parse_only = 1; break;
     case 'S': o.state_dir = optarg; break;
+    case 'F':
+    case 'U': {
+      int64_t t;
+      int32_t d;
+      if (hr_parse_iso_instant(optarg, strlen(optarg), &t) != 0) {
+        if (hr_parse_date(optarg, strlen(optarg), &d) != 0) {
+          fprintf(stderr, "hearth replay: --%s %s: expected a date (YYYY-MM-DD) or an ISO 8601 time\n",
+                  c == 'F' ? "from" : "until", optarg);
+          return 2;
+        }
+        t = hr_uk_instant_of(d, 0, 0);
+      }
+      if (c == 'F') o.from_us = t;
+      else o.until_us = t;
+      break;
+    }
     case 'h': fputs(usage_replay, stdout); return 0;
     default: fputs(usage_replay, stderr); return 2;
     }

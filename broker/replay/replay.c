@@ -299,6 +299,10 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
       if (cur[i].cur && (!next || before(&cur[i], next))) next = &cur[i];
     if (!next) break;
     const Hearth__V1__AgencyEvent *ev = next->cur;
+    if ((o->from_us && ev->event_time_us < o->from_us) || (o->until_us && ev->event_time_us >= o->until_us)) {
+      advance(next);
+      continue;
+    }
     if (ev->feed >= 1 && ev->feed <= 4) sum->events_by_feed[ev->feed]++;
     rc = o->parse_only ? 0 : hr_engine_apply(r.engine, ev, on_alert, &r);
     if (rc == HR_ENOMEM) {

@@ -29,6 +29,7 @@ typedef struct hr_replay_opts {
   FILE *alerts;                      /* JSON lines; may be NULL (count only) */
   FILE *deadletters;                 /* JSON lines; may be NULL */
   const char *state_dir;             /* LMDB state: loaded first, checkpointed at the end; NULL = none */
+  int64_t from_us, until_us;         /* apply only events with from <= time < until (0 = open) */
   int parse_only;                    /* read and merge the feeds, apply nothing (benchmark baseline) */
   /* Called for each alert in addition to writing it (may be NULL). */
   hr_alert_fn on_alert;
