@@ -96,7 +96,7 @@ bench: $(HEARTH)
 	@tests/bench/bench.sh $(BUILD)
 
 demo: $(HEARTH)
-	$(HEARTH) demo
+	@HEARTH=$(HEARTH) deploy/demo-offline.sh
 
 fuzz-build: $(BUILD)/.deps-ok $(PB_H)
 	@tests/fuzz/build.sh $(BUILD)/fuzz

@@ -21,7 +21,12 @@ size_t hr_hl7_next_msh(const char *data, size_t len, size_t pos, uint64_t *lines
       if (u[i] == '\n' || (u[i] == '\r' && (i + 1 >= len || u[i + 1] != '\n'))) nl++;
       i++;
     }
-    if (i < len && starts_msh(data, len, i)) break;
+    size_t k = i;
+    while (k < len && hr_hl7_is_frame(u[k])) k++;
+    if (k < len && starts_msh(data, len, k)) {
+      i = k;
+      break;
+    }
   }
   *lines += nl;
   return i < len ? i : len;
@@ -43,6 +48,8 @@ int hr_hl7_parse(hr_hl7_msg *m, const char *s, size_t n, const char **why) {
     while (i < n && !hr_hl7_is_segsep((unsigned char)s[i])) i++;
     hr_hl7_span seg = {s + st, i - st};
     while (i < n && hr_hl7_is_segsep((unsigned char)s[i])) i++;
+    while (seg.n && hr_hl7_is_frame((unsigned char)seg.s[0])) seg.s++, seg.n--;
+    while (seg.n && hr_hl7_is_frame((unsigned char)seg.s[seg.n - 1])) seg.n--;
     if (seg.n == 0) continue;
     if (first) {
       first = 0;

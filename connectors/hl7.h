@@ -1,8 +1,8 @@
 /* hl7: HL7 v2 messages in a file: where each message starts and ends, its segments, and the
  * fields, repetitions, components and subcomponents of a segment, with the escapes undone.
  *
- * Segments are separated by CR, LF or CRLF; the MLLP framing bytes 0x0B and 0x1C are treated
- * as separators too, so a captured MLLP stream reads as a file. A message starts at a segment
+ * Segments are separated by CR, LF or CRLF; the MLLP framing bytes 0x0B and 0x1C at either end
+ * of a segment are ignored, so a captured MLLP stream reads as a file. A message starts at a segment
  * whose first three bytes are "MSH" and runs to the next such segment. The field separator is
  * the byte after "MSH"; the component, repetition, escape and subcomponent characters are
  * MSH-2 (default ^~\&). Nothing here allocates or copies; spans point into the input. */
@@ -24,10 +24,12 @@ typedef struct hr_hl7_msg {
   hr_hl7_span msh, evn, pid, pv1; /* first occurrence of each segment; .s NULL when absent */
 } hr_hl7_msg;
 
-/* 1 for the bytes that separate segments (CR, LF, 0x0B, 0x1C). */
-static inline int hr_hl7_is_segsep(unsigned char c) { return c == '\r' || c == '\n' || c == 0x0B || c == 0x1C; }
+/* 1 for the bytes that separate segments (CR, LF); 1 for the MLLP framing bytes (0x0B, 0x1C). */
+static inline int hr_hl7_is_segsep(unsigned char c) { return c == '\r' || c == '\n'; }
+static inline int hr_hl7_is_frame(unsigned char c) { return c == 0x0B || c == 0x1C; }
 
-/* Scans from pos (a segment start) to the start of the next segment beginning "MSH", or len.
+/* Scans from pos (a segment start) to the start of the next segment beginning "MSH" (after any
+ * framing bytes: the offset returned is that of the "M"), or len.
  * *lines is increased by the line breaks crossed (CR, LF and CRLF count one each). */
 size_t hr_hl7_next_msh(const char *data, size_t len, size_t pos, uint64_t *lines);
 /* Reads the separators and finds MSH, EVN, PID and PV1 in the message s[0..n), which starts

@@ -211,7 +211,9 @@ static int message(hr_reader *r) {
   return hr__event_finish(r);
 }
 
-static int is_gap(char c) { return hr_hl7_is_segsep((unsigned char)c) || c == ' ' || c == '\t'; }
+static int is_gap(char c) {
+  return hr_hl7_is_segsep((unsigned char)c) || hr_hl7_is_frame((unsigned char)c) || c == ' ' || c == '\t';
+}
 
 int hr__inpatient_next(hr_reader *r) {
   const char *d = r->data;

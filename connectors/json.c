@@ -8,11 +8,12 @@
 
 #include "hr_err.h"
 
-int hr_json_init(hr_json *j, uint32_t cap) {
+int hr_json_init(hr_json *j, uint32_t max) {
   memset(j, 0, sizeof *j);
-  j->nodes = malloc((size_t)cap * sizeof *j->nodes);
+  j->max = max;
+  j->cap = max < 64 ? max : 64;
+  j->nodes = malloc((size_t)(j->cap ? j->cap : 1) * sizeof *j->nodes);
   if (!j->nodes) return HR_ENOMEM;
-  j->cap = cap;
   return 0;
 }
 
@@ -20,7 +21,7 @@ void hr_json_free(hr_json *j) {
   if (!j) return;
   free(j->nodes);
   j->nodes = NULL;
-  j->cap = j->count = 0;
+  j->cap = j->max = j->count = 0;
 }
 
 static inline int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -59,10 +60,16 @@ static int fail(parse_state *p, const char *what) {
 
 static int new_node(parse_state *p, int type, size_t start, uint32_t *idx) {
   hr_json *j = p->j;
-  if (j->count >= j->cap) {
-    j->err = "too many values";
-    j->err_pos = p->i;
-    return HR_ETOOBIG;
+  if (j->count >= j->cap) { /* grow (rarely: the array is kept between documents) */
+    uint32_t cap = j->cap < j->max / 2 ? j->cap * 2 : j->max;
+    hr_json_node *nodes = cap > j->cap ? realloc(j->nodes, (size_t)cap * sizeof *nodes) : NULL;
+    if (!nodes) {
+      j->err = cap > j->cap ? "out of memory" : "too many values";
+      j->err_pos = p->i;
+      return HR_ETOOBIG;
+    }
+    j->nodes = nodes;
+    j->cap = cap;
   }
   hr_json_node *nd = &j->nodes[j->count];
   nd->type = (uint8_t)type;

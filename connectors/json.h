@@ -2,9 +2,10 @@
  *
  * hr_json_parse() checks the whole document and lays it out as a flat array of nodes in
  * document order (a container is followed by its members; an object's members alternate key,
- * value). It never recurses and never allocates: nodes go into the array given to
- * hr_json_init(), nesting is limited to HR_JSON_MAX_DEPTH, and a document with more values than
- * the array holds is refused (HR_ETOOBIG). Strings are not decoded while parsing; their escapes
+ * value). It never recurses; the node array is kept from one document to the next and grows
+ * (doubling) only when a document has more values than any before it, up to the maximum given to
+ * hr_json_init(): a document with more values is refused (HR_ETOOBIG). Nesting is limited to
+ * HR_JSON_MAX_DEPTH. Strings are not decoded while parsing; their escapes
  * (\" \\ \/ \b \f \n \r \t \uXXXX, surrogate pairs) are checked, and decoded on demand by
  * hr_json_str(). The caller checks UTF-8 of the document beforehand; raw control characters in
  * strings and lone surrogates are refused. Numbers keep their text. */
@@ -36,15 +37,16 @@ typedef struct hr_json_node {
 
 typedef struct hr_json {
   hr_json_node *nodes; /* owned */
-  uint32_t cap;
+  uint32_t cap;        /* nodes allocated */
+  uint32_t max;        /* most nodes a document may have */
   uint32_t count;      /* nodes of the last parsed document; node 0 is the root */
   const char *src;     /* the last parsed document (not owned) */
   const char *err;     /* after a failure: what was wrong, for messages */
   size_t err_pos;      /* and where (byte offset) */
 } hr_json;
 
-/* Prepares a parser able to hold cap values. Returns 0 or HR_ENOMEM. */
-int hr_json_init(hr_json *j, uint32_t cap);
+/* Prepares a parser for documents of at most max values. Returns 0 or HR_ENOMEM. */
+int hr_json_init(hr_json *j, uint32_t max);
 void hr_json_free(hr_json *j); /* accepts a zeroed parser */
 /* Parses s[0..n) (whitespace around the one value allowed). 0, HR_EPARSE or HR_ETOOBIG. */
 int hr_json_parse(hr_json *j, const char *s, size_t n);

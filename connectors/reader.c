@@ -482,10 +482,14 @@ static int csv_next(hr_reader *r) {
       const hr_csv_field *f = &r->row.fields[r->col[k]];
       hr_csv_field_trimmed(&r->csv, f, &c->s, &c->n);
       c->escaped = f->escaped;
-      if (c->n > HR_MAX_FIELD_BYTES)
+      size_t text = c->n;
+      if (text > HR_MAX_FIELD_BYTES && c->escaped) /* "" counts as one byte of text */
+        for (size_t i = 0; i + 1 < c->n; i++)
+          if (c->s[i] == '"' && c->s[i + 1] == '"') text--, i++;
+      if (text > HR_MAX_FIELD_BYTES)
         return hr__dead(r, HR_DL_oversized, r->spec->cols[k].name,
                         "%s is %zu bytes, over the %u-byte limit for a field; shorten it",
-                        r->spec->cols[k].name, c->n, HR_MAX_FIELD_BYTES);
+                        r->spec->cols[k].name, text, HR_MAX_FIELD_BYTES);
     }
     return r->spec->row(r);
   }

@@ -248,7 +248,7 @@ int hr_engine_checkpoint(hr_engine *e, hr_state_put_fn put, void *ud) {
   for (uint32_t i = 0; i < e->dirty_links.n; i++) {
     uint32_t k = VEC_AT(e->dirty_links, uint32_t, i);
     hr_buf_reset(&o.val);
-    put_str(&o.val, hr__str(e, e->persons[e->agency_links.entries[k].value].id));
+    put_str(&o.val, hr__pid(e, e->agency_links.entries[k].value));
     if ((rc = emit(&o, 'F', hr_map_key(&e->agency_links, k), e->agency_links.entries[k].key_len))) goto done;
   }
   for (uint32_t i = 0; i < e->dirty_unmatched.n; i++) {
@@ -259,11 +259,12 @@ int hr_engine_checkpoint(hr_engine *e, hr_state_put_fn put, void *ud) {
     if ((rc = emit(&o, 'G', hr_map_key(&e->unmatched_nrpf, k), e->unmatched_nrpf.entries[k].key_len))) goto done;
   }
   for (uint32_t i = 0; i < e->dirty_persons.n; i++) {
-    const person *p = &e->persons[VEC_AT(e->dirty_persons, uint32_t, i)];
+    uint32_t pi = VEC_AT(e->dirty_persons, uint32_t, i);
+    const person *p = &e->persons[pi];
     hr_buf_reset(&o.val);
     put_facts(e, &o.val, p->facts != NONE ? hr__facts_at(e, p->facts) : NULL,
               p->att != NONE ? &VEC_AT(e->att, attendance, p->att) : NULL);
-    const char *id = hr__str(e, p->id);
+    const char *id = hr__pid(e, pi);
     if ((rc = emit(&o, 'H', id, strlen(id)))) goto done;
   }
   /* Everything is out: forget what changed. */

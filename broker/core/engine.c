@@ -57,7 +57,7 @@ void hr_engine_set_rules(hr_engine *e, const hr_rulepack *pack) {
 void hr_engine_free(hr_engine *e) {
   if (!e) return;
   hr_map *maps[] = {&e->strings, &e->person_ids, &e->nhs_index, &e->upn_index, &e->demo_index,
-                    &e->pupil_index, &e->rel_keys, &e->assign_keys, &e->key_workers, &e->mh_services,
+                    &e->pupil_index, &e->key_workers, &e->mh_services,
                     &e->mh_providers, &e->episodes, &e->spell_keys, &e->unmatched_nrpf, &e->agency_links,
                     &e->seen_events, &e->alert_keys};
   for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) hr_map_free(maps[i]);
@@ -106,7 +106,7 @@ static const char *s_or(const char *s) { return s ? s : ""; }
 
 /* The key an adult is known by in alert identities: register person_id, else the agency's. */
 static uint32_t subject_key(hr_engine *e, uint32_t subject, const char *agency_key) {
-  if (subject != NONE) return e->persons[subject].id;
+  if (subject != NONE) return hr__intern_cstr(e, hr__pid(e, subject));
   return hr__intern_cstr(e, agency_key);
 }
 
@@ -175,7 +175,7 @@ static int mh_spell_starts(hr_engine *e, uint32_t sp, uint32_t subject, const He
   uint32_t epk = hr__intern_cstr(e, key);
   e->trig_record = hr__str(e, VEC_AT(e->evs, evidence, evi).record);
   snprintf(e->trig_detail, sizeof e->trig_detail, "%s", detail);
-  return hr__run_rules(e, HR_TRIGGER_MH_SPELL_START, subject, e->persons[subject].id, epk, fn, ud) ? HR_ENOMEM : 0;
+  return hr__run_rules(e, HR_TRIGGER_MH_SPELL_START, subject, hr__intern_cstr(e, hr__pid(e, subject)), epk, fn, ud) ? HR_ENOMEM : 0;
 }
 
 static int apply_inpatient(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint32_t subject, hr_alert_fn fn, void *ud) {
@@ -293,11 +293,12 @@ static int apply_attendance(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uin
     e->stats.duplicates++; /* same pupil, date, session and code: the same event */
     return 0;
   }
-  const char *upn = ev->subject && ev->subject->upn && *ev->subject->upn ? ev->subject->upn : hr__str(e, p->upn);
+  const char *upn = ev->subject && ev->subject->upn && *ev->subject->upn ? ev->subject->upn
+                    : p->upn != NONE ? hr_map_key(&e->upn_index, p->upn) : "";
   e->trig_record = upn;
   snprintf(e->trig_detail, sizeof e->trig_detail, "%s %s %s", m->date,
            m->session == HEARTH__V1__SESSION__SESSION_PM ? "PM" : "AM", m->code);
-  return hr__run_rules(e, HR_TRIGGER_ATTENDANCE_MARK, child, p->id, NONE, fn, ud) ? HR_ENOMEM : 0;
+  return hr__run_rules(e, HR_TRIGGER_ATTENDANCE_MARK, child, NONE, NONE, fn, ud) ? HR_ENOMEM : 0;
 }
 
 int hr_engine_apply(hr_engine *e, const Hearth__V1__AgencyEvent *ev, hr_alert_fn fn, void *ud) {
@@ -360,7 +361,7 @@ uint64_t hr_engine_alerts_by_rule(const hr_engine *e, uint32_t rule) {
 size_t hr_engine_memory(const hr_engine *e) {
   size_t b = sizeof *e + (size_t)e->persons_cap * sizeof(person);
   const hr_map *maps[] = {&e->strings, &e->person_ids, &e->nhs_index, &e->upn_index, &e->demo_index,
-                          &e->pupil_index, &e->rel_keys, &e->assign_keys, &e->key_workers, &e->episodes,
+                          &e->pupil_index, &e->key_workers, &e->episodes,
                           &e->spell_keys, &e->unmatched_nrpf, &e->agency_links, &e->seen_events, &e->alert_keys};
   for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) b += hr_map_bytes(maps[i]);
   b += (size_t)e->rels.cap * sizeof(relationship) + (size_t)e->assigns.cap * sizeof(assignment);

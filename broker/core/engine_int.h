@@ -24,13 +24,14 @@ void *hr__vec_push(vec *v, size_t item_size); /* NULL on no memory */
 #define VEC_AT(v, type, i) (((type *)(v).data)[i])
 void hr__vec_free(vec *v);
 
+/* A register person. Its index is also the insertion index of its person_id in e->person_ids,
+ * which is where the id string lives (hr__pid). */
 typedef struct person {
-  uint32_t id;         /* interned person_id */
   uint32_t la;         /* interned la_code; NONE if empty */
   int32_t dob;         /* HR_DATE_NONE if unknown */
-  uint32_t nhs, upn;   /* interned identifiers; NONE if absent */
-  uint32_t demo_key;   /* interned family|dob|postcode key; NONE if incomplete */
-  uint32_t pupil_key;  /* interned given|family|dob key; NONE if incomplete */
+  /* The person's keys, as entry indexes in the identity index maps (NONE if absent): NHS
+   * number, UPN, family|dob|postcode (step 3) and given|family|dob (attendance step 3). */
+  uint32_t nhs, upn, demo_key, pupil_key;
   uint32_t next_nhs, next_upn, next_demo, next_pupil; /* index chains of equal keys */
   uint32_t rel_from;   /* first relationship where this person is person_id */
   uint32_t rel_to;     /* first relationship where this person is related_person_id */
@@ -110,9 +111,7 @@ struct hr_engine {
 
   hr_map strings;              /* interned strings: value = id (insertion index) */
   hr_map person_ids;           /* person_id -> person index */
-  hr_map nhs_index, upn_index, demo_index, pupil_index; /* key id -> first person */
-  hr_map rel_keys;             /* from|to|type|start -> relationship index */
-  hr_map assign_keys;          /* child|kw|start -> assignment index */
+  hr_map nhs_index, upn_index, demo_index, pupil_index; /* key string -> first person */
   hr_map key_workers;          /* key_worker_id -> 1 (known key workers) */
   hr_map mh_services, mh_providers;
 
@@ -163,6 +162,9 @@ static inline uint32_t hr__intern_cstr(hr_engine *e, const char *s) {
 }
 static inline const char *hr__str(const hr_engine *e, uint32_t id) { return id == NONE ? "" : hr_map_key(&e->strings, id); }
 uint32_t hr__find_string(const hr_engine *e, const char *s, size_t len); /* NONE if never seen */
+static inline const char *hr__pid(const hr_engine *e, uint32_t p) { return hr_map_key(&e->person_ids, p); }
+/* First person with an identity key (which: 0 NHS, 1 UPN, 2 demographics, 3 pupil), or NONE. */
+uint32_t hr__chain_head(const hr_engine *e, int which, const char *key, size_t len);
 
 /* register.c */
 int hr__register_apply(hr_engine *e, const Hearth__V1__RegisterRecord *rec);

@@ -168,7 +168,7 @@ static int cmp_str_ids(const hr_engine *e, uint32_t a, uint32_t b) { return strc
 
 static void sort_children_by_id(const hr_engine *e, uint32_t *ch, uint32_t n) {
   for (uint32_t i = 1; i < n; i++)
-    for (uint32_t j = i; j > 0 && cmp_str_ids(e, e->persons[ch[j - 1]].id, e->persons[ch[j]].id) > 0; j--) {
+    for (uint32_t j = i; j > 0 && strcmp(hr__pid(e, ch[j - 1]), hr__pid(e, ch[j])) > 0; j--) {
       uint32_t t = ch[j];
       ch[j] = ch[j - 1];
       ch[j - 1] = t;
@@ -182,7 +182,7 @@ static uint32_t route_key_worker(const hr_engine *e, const group *g) {
   for (uint32_t i = 1; i < g->n; i++)
     for (uint32_t j = i; j > 0; j--) {
       const person *a = &e->persons[order[j - 1]], *b = &e->persons[order[j]];
-      int swap = a->dob < b->dob || (a->dob == b->dob && cmp_str_ids(e, a->id, b->id) > 0);
+      int swap = a->dob < b->dob || (a->dob == b->dob && strcmp(hr__pid(e, order[j - 1]), hr__pid(e, order[j])) > 0);
       if (!swap) break;
       uint32_t t = order[j];
       order[j] = order[j - 1];
@@ -263,11 +263,11 @@ static void render_explanation(hr_engine *e, const hr_rule *r, hr_trigger trig, 
     size_t n = (size_t)(end - c - 1);
     const char *w = c + 1;
 #define IS(word) (n == sizeof(word) - 1 && memcmp(w, word, n) == 0)
-    if (IS("subject")) hr_buf_puts(out, subject != NONE ? hr__str(e, e->persons[subject].id) : "an adult unknown to the register");
+    if (IS("subject")) hr_buf_puts(out, subject != NONE ? hr__pid(e, subject) : "an adult unknown to the register");
     else if (IS("children")) {
       for (uint32_t i = 0; i < g->n; i++) {
         if (i) hr_buf_puts(out, ", ");
-        hr_buf_puts(out, hr__str(e, e->persons[g->children[i]].id));
+        hr_buf_puts(out, hr__pid(e, g->children[i]));
       }
     } else if (IS("children_count")) hr_buf_printf(out, "%u", g->n);
     else if (IS("la")) hr_buf_puts(out, g->la != NONE ? hr__str(e, g->la) : "an unknown LA");
@@ -312,7 +312,7 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
       hr_buf *key = &e->scratch;
       hr_buf_reset(key);
       hr_buf_puts(key, r->id);
-      if (r->group & HR_GROUP_CHILD) hr_buf_printf(key, "|child=%s", hr__str(e, e->persons[subject].id));
+      if (r->group & HR_GROUP_CHILD) hr_buf_printf(key, "|child=%s", hr__pid(e, subject));
       if (r->group & HR_GROUP_SUBJECT) hr_buf_printf(key, "|subject=%s", hr__str(e, subject_key));
       if (r->group & HR_GROUP_EPISODE) hr_buf_printf(key, "|episode=%s", hr__str(e, episode_key));
       if (r->group & HR_GROUP_LA) hr_buf_printf(key, "|la=%s", hr__str(e, groups[g].la));
@@ -345,7 +345,7 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
       char raised[HR_ISO_MAX];
       hr_format_uk_instant(e->t, raised);
       const char *children[MAX_CHILDREN];
-      for (uint32_t i = 0; i < groups[g].n; i++) children[i] = hr__str(e, e->persons[groups[g].children[i]].id);
+      for (uint32_t i = 0; i < groups[g].n; i++) children[i] = hr__pid(e, groups[g].children[i]);
 
       Hearth__V1__Route route = HEARTH__V1__ROUTE__INIT;
       uint32_t kw = NONE;
@@ -396,7 +396,7 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
       a.raised_at_us = e->t;
       a.n_children = groups[g].n;
       a.children = (char **)children;
-      a.subject = (trig != HR_TRIGGER_ATTENDANCE_MARK && subject != NONE) ? (char *)hr__str(e, e->persons[subject].id) : (char *)"";
+      a.subject = (trig != HR_TRIGGER_ATTENDANCE_MARK && subject != NONE) ? (char *)hr__pid(e, subject) : (char *)"";
       a.route = &route;
       a.n_evidence = c.nitems;
       a.evidence = evp;

@@ -5,8 +5,6 @@
 
 #include "engine_int.h"
 
-uint32_t hr__chain_head(const hr_engine *e, int which, uint32_t key);
-
 typedef struct step_result {
   uint32_t person;
   uint32_t count;
@@ -21,9 +19,9 @@ static int32_t event_dob(const Hearth__V1__Subject *s) {
 /* Walks an index chain keeping candidates that pass the date-of-birth test.
  * strict: the person's date of birth must equal dob (NHS step: "the date of birth agrees").
  * Otherwise a known dob that differs excludes the candidate (UPN step). */
-static step_result walk(const hr_engine *e, int which, uint32_t key, int32_t dob, int strict) {
+static step_result walk(const hr_engine *e, int which, const char *key, size_t len, int32_t dob, int strict) {
   step_result r = {NONE, 0};
-  for (uint32_t p = hr__chain_head(e, which, key); p != NONE;) {
+  for (uint32_t p = len ? hr__chain_head(e, which, key, len) : NONE; p != NONE;) {
     const person *ps = &e->persons[p];
     int ok = strict ? (dob != HR_DATE_NONE && ps->dob == dob)
                     : (dob == HR_DATE_NONE || ps->dob == HR_DATE_NONE || ps->dob == dob);
@@ -36,15 +34,15 @@ static step_result walk(const hr_engine *e, int which, uint32_t key, int32_t dob
   return r;
 }
 
-static uint32_t lookup3(hr_engine *e, const char *a, const char *b, const char *c) {
-  if (!a || !b || !c || !*a || !*b || !*c) return NONE;
+/* The step 3 key in e->scratch; empty when any part is missing. */
+static void key3(hr_engine *e, const char *a, const char *b, const char *c) {
   hr_buf_reset(&e->scratch);
+  if (!a || !b || !c || !*a || !*b || !*c) return;
   hr_buf_puts(&e->scratch, a);
   hr_buf_putc(&e->scratch, '|');
   hr_buf_puts(&e->scratch, b);
   hr_buf_putc(&e->scratch, '|');
   hr_buf_puts(&e->scratch, c);
-  return hr__find_string(e, e->scratch.data, e->scratch.len);
 }
 
 /* Agency identifier of the record for the optional linking tier (READING R8). */
@@ -70,24 +68,22 @@ uint32_t hr__resolve(hr_engine *e, const Hearth__V1__AgencyEvent *ev, int *tier)
 
   /* 1: a valid NHS number with the date of birth agreeing. */
   if (s->nhs_number && *s->nhs_number) {
-    uint32_t key = hr__find_string(e, s->nhs_number, strlen(s->nhs_number));
-    step_result r = walk(e, 0, key, dob, 1);
+    step_result r = walk(e, 0, s->nhs_number, strlen(s->nhs_number), dob, 1);
     if (r.count == 1) return *tier = 1, r.person;
     if (r.count > 1) return *tier = -1, NONE;
   }
   int is_att = ev->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_ATTENDANCE;
   /* 2: a valid UPN (attendance). */
   if (is_att && s->upn && *s->upn) {
-    uint32_t key = hr__find_string(e, s->upn, strlen(s->upn));
-    step_result r = walk(e, 1, key, dob, 0);
+    step_result r = walk(e, 1, s->upn, strlen(s->upn), dob, 0);
     if (r.count == 1) return *tier = 2, r.person;
     if (r.count > 1) return *tier = -1, NONE;
   }
   /* 3: exact demographics. */
-  uint32_t key = is_att ? lookup3(e, s->given_name_norm, s->family_name_norm, dobs)
-                            : lookup3(e, s->family_name_norm, dobs, s->postcode_norm);
-  if (key != NONE) {
-    step_result r = walk(e, is_att ? 3 : 2, key, dob, 0);
+  if (is_att) key3(e, s->given_name_norm, s->family_name_norm, dobs);
+  else key3(e, s->family_name_norm, dobs, s->postcode_norm);
+  if (e->scratch.len) {
+    step_result r = walk(e, is_att ? 3 : 2, e->scratch.data, e->scratch.len, dob, 0);
     if (r.count == 1) return *tier = 3, r.person;
     if (r.count > 1) return *tier = -1, NONE;
   }

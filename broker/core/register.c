@@ -53,7 +53,6 @@ uint32_t hr__ensure_person(hr_engine *e, const char *id, size_t len) {
     e->persons_cap = cap;
   }
   person *p = &e->persons[e->npersons];
-  p->id = hr__intern(e, id, len);
   p->la = NONE;
   p->dob = HR_DATE_NONE;
   p->nhs = p->upn = p->demo_key = p->pupil_key = NONE;
@@ -94,35 +93,31 @@ static uint32_t *person_key(person *p, int which) {
 
 static void index_unlink(hr_engine *e, uint32_t idx, int which) {
   person *p = &e->persons[idx];
-  uint32_t key = *person_key(p, which);
-  if (key == NONE) return;
-  hr_map *m = chain_map(e, which);
-  uint32_t kb = key;
-  uint32_t *head = hr_map_upsert(m, &kb, sizeof kb, NONE, NULL);
-  if (!head) return;
-  uint32_t *link = head;
+  uint32_t entry = *person_key(p, which);
+  if (entry == NONE) return;
+  uint32_t *link = &chain_map(e, which)->entries[entry].value;
   while (*link != NONE && *link != idx) link = chain_next(&e->persons[*link], which);
   if (*link == idx) *link = *chain_next(p, which);
   *chain_next(p, which) = NONE;
   *person_key(p, which) = NONE;
 }
 
-static int index_link(hr_engine *e, uint32_t idx, int which, uint32_t key) {
-  if (key == NONE) return 0;
-  person *p = &e->persons[idx];
-  uint32_t *head = hr_map_upsert(chain_map(e, which), &key, sizeof key, NONE, NULL);
+/* Puts person idx at the head of the chain of key (nothing when key is empty). */
+static int index_link(hr_engine *e, uint32_t idx, int which, const char *key, size_t len) {
+  if (!key || !len) return 0;
+  hr_map *m = chain_map(e, which);
+  uint32_t *head = hr_map_upsert(m, key, len, NONE, NULL);
   if (!head) return HR_ENOMEM;
+  person *p = &e->persons[idx];
   *chain_next(p, which) = *head;
   *head = idx;
-  *person_key(p, which) = key;
+  *person_key(p, which) = hr_map_entry_of(m, head);
   return 0;
 }
 
-uint32_t hr__chain_head(const hr_engine *e, int which, uint32_t key);
-uint32_t hr__chain_head(const hr_engine *e, int which, uint32_t key) {
-  if (key == NONE) return NONE;
+uint32_t hr__chain_head(const hr_engine *e, int which, const char *key, size_t len) {
   const hr_map *m = which == 0 ? &e->nhs_index : which == 1 ? &e->upn_index : which == 2 ? &e->demo_index : &e->pupil_index;
-  return hr_map_get(m, &key, sizeof key);
+  return hr_map_get(m, key, len);
 }
 
 static int32_t parse_date_or(const char *s, int32_t dflt) {
@@ -131,17 +126,15 @@ static int32_t parse_date_or(const char *s, int32_t dflt) {
   return hr_parse_date(s, strlen(s), &d) == 0 ? d : dflt;
 }
 
-/* Key for step 3 of identity: parts joined by '|' (none may be empty). */
-static uint32_t join_key(hr_engine *e, const char *a, const char *b, const char *c) {
-  if (!*a || !*b || !*c) return NONE;
+/* Key for step 3 of identity, in e->scratch: parts joined by '|'; empty when any part is. */
+static void join_key(hr_engine *e, const char *a, const char *b, const char *c) {
   hr_buf_reset(&e->scratch);
+  if (!*a || !*b || !*c) return;
   hr_buf_puts(&e->scratch, a);
   hr_buf_putc(&e->scratch, '|');
   hr_buf_puts(&e->scratch, b);
   hr_buf_putc(&e->scratch, '|');
   hr_buf_puts(&e->scratch, c);
-  if (e->scratch.oom) return NONE;
-  return hr__intern(e, e->scratch.data, e->scratch.len);
 }
 
 static int apply_person(hr_engine *e, const Hearth__V1__Person *ps, int deleted) {
@@ -163,73 +156,80 @@ static int apply_person(hr_engine *e, const Hearth__V1__Person *ps, int deleted)
   hr_normalise_postcode(ps->postcode ? ps->postcode : "", ps->postcode ? strlen(ps->postcode) : 0, postcode, sizeof postcode);
   char dob[11] = "";
   if (p->dob != HR_DATE_NONE) hr_format_date(p->dob, dob);
-  uint32_t nhs = ps->nhs_number && *ps->nhs_number ? hr__intern_cstr(e, ps->nhs_number) : NONE;
-  uint32_t upn = ps->upn && *ps->upn ? hr__intern_cstr(e, ps->upn) : NONE;
-  uint32_t demo = join_key(e, family, dob, postcode);
-  uint32_t pupil = join_key(e, given, family, dob);
-  if (index_link(e, idx, 0, nhs) || index_link(e, idx, 1, upn) || index_link(e, idx, 2, demo) ||
-      index_link(e, idx, 3, pupil))
+  if (index_link(e, idx, 0, ps->nhs_number, ps->nhs_number ? strlen(ps->nhs_number) : 0) ||
+      index_link(e, idx, 1, ps->upn, ps->upn ? strlen(ps->upn) : 0))
     return HR_ENOMEM;
+  join_key(e, family, dob, postcode);
+  if (e->scratch.oom || index_link(e, idx, 2, e->scratch.data, e->scratch.len)) return HR_ENOMEM;
+  join_key(e, given, family, dob);
+  if (e->scratch.oom || index_link(e, idx, 3, e->scratch.data, e->scratch.len)) return HR_ENOMEM;
   return 0;
 }
 
+/* A relationship is identified by (person, related person, type, start date): a row with the
+ * same identity replaces the earlier one (its end date changes). Found by walking the person's
+ * own short list, so no key map is kept. */
 static int apply_relationship(hr_engine *e, const Hearth__V1__Relationship *r, int deleted) {
   if (!r->person_id || !*r->person_id || !r->related_person_id || !*r->related_person_id) return HR_EINVAL;
   if (r->type == HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_TYPE_UNSPECIFIED) return HR_EINVAL;
-  hr_buf_reset(&e->scratch);
-  hr_buf_printf(&e->scratch, "%s|%s|%d|%s", r->person_id, r->related_person_id, (int)r->type,
-                r->start_date ? r->start_date : "");
-  if (e->scratch.oom) return HR_ENOMEM;
-  int inserted;
-  uint32_t *slot = hr_map_upsert(&e->rel_keys, e->scratch.data, e->scratch.len, e->rels.n, &inserted);
-  if (!slot) return HR_ENOMEM;
-  relationship *rel;
-  if (inserted) {
-    uint32_t from = hr__ensure_person(e, r->person_id, strlen(r->person_id));
-    uint32_t to = hr__ensure_person(e, r->related_person_id, strlen(r->related_person_id));
-    if (from == NONE || to == NONE || from >= e->npersons || to >= e->npersons) return HR_ENOMEM;
+  uint32_t from = hr__ensure_person(e, r->person_id, strlen(r->person_id));
+  uint32_t to = hr__ensure_person(e, r->related_person_id, strlen(r->related_person_id));
+  if (from == NONE || to == NONE || from >= e->npersons || to >= e->npersons) return HR_ENOMEM;
+  int32_t start = parse_date_or(r->start_date, DATE_MIN);
+  relationship *rel = NULL;
+  for (uint32_t i = e->persons[from].rel_from; i != NONE;) {
+    relationship *x = &VEC_AT(e->rels, relationship, i);
+    if (x->to == to && x->type == (uint8_t)r->type && x->start == start) {
+      rel = x;
+      break;
+    }
+    i = x->next_from;
+  }
+  if (!rel) {
     rel = hr__vec_push(&e->rels, sizeof *rel);
     if (!rel) return HR_ENOMEM;
+    uint32_t ri = e->rels.n - 1;
     rel->from = from;
     rel->to = to;
     rel->type = (uint8_t)r->type;
+    rel->start = start;
     rel->next_from = e->persons[from].rel_from;
     rel->next_to = e->persons[to].rel_to;
-    e->persons[from].rel_from = *slot;
-    e->persons[to].rel_to = *slot;
+    e->persons[from].rel_from = ri;
+    e->persons[to].rel_to = ri;
     e->stats.relationships++;
-  } else {
-    rel = &VEC_AT(e->rels, relationship, *slot);
   }
-  rel->start = parse_date_or(r->start_date, DATE_MIN);
   rel->end = parse_date_or(r->end_date, DATE_MAX);
   rel->deleted = (uint8_t)deleted;
   return 0;
 }
 
+/* An assignment is identified by (child, key worker, start date), like a relationship. */
 static int apply_assignment(hr_engine *e, const Hearth__V1__Assignment *a, int deleted) {
   if (!a->child_person_id || !*a->child_person_id || !a->key_worker_id || !*a->key_worker_id) return HR_EINVAL;
-  hr_buf_reset(&e->scratch);
-  hr_buf_printf(&e->scratch, "%s|%s|%s", a->child_person_id, a->key_worker_id, a->start_date ? a->start_date : "");
-  if (e->scratch.oom) return HR_ENOMEM;
-  int inserted;
-  uint32_t *slot = hr_map_upsert(&e->assign_keys, e->scratch.data, e->scratch.len, e->assigns.n, &inserted);
-  if (!slot) return HR_ENOMEM;
-  assignment *as;
-  if (inserted) {
-    uint32_t child = hr__ensure_person(e, a->child_person_id, strlen(a->child_person_id));
-    if (child == NONE || child >= e->npersons) return HR_ENOMEM;
+  uint32_t child = hr__ensure_person(e, a->child_person_id, strlen(a->child_person_id));
+  uint32_t kw = hr__intern_cstr(e, a->key_worker_id);
+  if (child == NONE || child >= e->npersons || kw == NONE) return HR_ENOMEM;
+  int32_t start = parse_date_or(a->start_date, DATE_MIN);
+  assignment *as = NULL;
+  for (uint32_t i = e->persons[child].assign; i != NONE;) {
+    assignment *x = &VEC_AT(e->assigns, assignment, i);
+    if (x->kw == kw && x->start == start) {
+      as = x;
+      break;
+    }
+    i = x->next;
+  }
+  if (!as) {
     as = hr__vec_push(&e->assigns, sizeof *as);
     if (!as) return HR_ENOMEM;
     as->child = child;
-    as->kw = hr__intern_cstr(e, a->key_worker_id);
+    as->kw = kw;
+    as->start = start;
     as->next = e->persons[child].assign;
-    e->persons[child].assign = *slot;
+    e->persons[child].assign = e->assigns.n - 1;
     e->stats.assignments++;
-  } else {
-    as = &VEC_AT(e->assigns, assignment, *slot);
   }
-  as->start = parse_date_or(a->start_date, DATE_MIN);
   as->end = parse_date_or(a->end_date, DATE_MAX);
   as->deleted = (uint8_t)deleted;
   return 0;

@@ -141,16 +141,28 @@ typedef struct index_entry {
   uint64_t position;
 } index_entry;
 
+/* A feed being read in event-time order. Most of a feed is usually in order already; the few
+ * records that are not (a corrected mark written at the end of the day, a late custody event)
+ * are found in a first pass and read back through a second reader in (time, position) order,
+ * merged with the in-order rest, which is streamed. Memory: 24 bytes per out-of-order record. */
 typedef struct cursor {
   mapped m;
-  hr_reader *rd;
+  hr_input_kind kind;
+  const char *path;
   int rank;             /* REFERENCE 6 tie order of the feed */
   size_t input;         /* order of --feed on the command line */
-  index_entry *idx;     /* NULL when the feed is streamed */
-  size_t nidx, at;
-  const Hearth__V1__AgencyEvent *cur; /* NULL when exhausted */
-  uint64_t position;
+  hr_reader *stream;    /* reads the in-order records front to back */
   uint64_t released;    /* bytes at the start of the mapping handed back to the kernel */
+  const Hearth__V1__AgencyEvent *stream_ev;
+  uint64_t stream_pos;
+  hr_reader *late;      /* reads the out-of-order records, by seeking */
+  index_entry *late_by_time;   /* out-of-order records in (time, position) order */
+  uint64_t *late_offsets;      /* the same records in file order, to skip them in the stream */
+  size_t nlate, late_at, skip_at;
+  const Hearth__V1__AgencyEvent *late_ev;
+  uint64_t late_pos;
+  const Hearth__V1__AgencyEvent *cur; /* the earlier of the two heads; NULL when exhausted */
+  uint64_t position;
 } cursor;
 
 /* A streamed feed is read once, front to back: give the pages behind the reader back to the
@@ -178,72 +190,111 @@ static int cmp_index(const void *a, const void *b) {
   return x->position < y->position ? -1 : x->position > y->position;
 }
 
-static void advance(cursor *c) {
+static void advance_stream(cursor *c) {
   hr_record rec;
-  c->cur = NULL;
-  if (c->idx) {
-    if (c->at >= c->nidx) return;
-    hr_reader_seek(c->rd, c->idx[c->at].offset, c->idx[c->at].position);
-    c->at++;
-    if (hr_reader_next(c->rd, &rec) && rec.type == HR_RECORD_EVENT) {
-      c->cur = rec.event;
-      c->position = rec.position;
+  c->stream_ev = NULL;
+  while (hr_reader_next(c->stream, &rec)) {
+    if (rec.type != HR_RECORD_EVENT) continue;
+    release_behind(&c->m, &c->released, rec.offset);
+    if (c->skip_at < c->nlate && c->late_offsets[c->skip_at] == rec.offset) {
+      c->skip_at++; /* read in its turn by the late reader */
+      continue;
     }
+    c->stream_ev = rec.event;
+    c->stream_pos = rec.position;
     return;
   }
-  while (hr_reader_next(c->rd, &rec)) {
-    if (rec.type == HR_RECORD_EVENT) {
-      c->cur = rec.event;
-      c->position = rec.position;
-      release_behind(&c->m, &c->released, rec.offset);
+}
+
+static void advance_late(cursor *c) {
+  hr_record rec;
+  c->late_ev = NULL;
+  while (c->late_at < c->nlate) {
+    const index_entry *ix = &c->late_by_time[c->late_at++];
+    hr_reader_seek(c->late, ix->offset, ix->position);
+    if (hr_reader_next(c->late, &rec) && rec.type == HR_RECORD_EVENT) {
+      c->late_ev = rec.event;
+      c->late_pos = rec.position;
       return;
     }
   }
 }
 
+static int head_before(const Hearth__V1__AgencyEvent *a, uint64_t apos, const Hearth__V1__AgencyEvent *b, uint64_t bpos) {
+  if (a->event_time_us != b->event_time_us) return a->event_time_us < b->event_time_us;
+  return apos < bpos;
+}
+
+/* Moves past the current head (which the caller has applied) to the next one. */
+static void advance(cursor *c, int first) {
+  if (!first) {
+    if (c->cur == c->stream_ev) advance_stream(c);
+    else advance_late(c);
+  }
+  if (c->stream_ev && (!c->late_ev || head_before(c->stream_ev, c->stream_pos, c->late_ev, c->late_pos))) {
+    c->cur = c->stream_ev;
+    c->position = c->stream_pos;
+  } else {
+    c->cur = c->late_ev;
+    c->position = c->late_pos;
+  }
+}
+
 /* First pass over a feed: dead letters are written here (each record is read once in this
- * pass), and we learn whether the feed is already in event-time order. */
-static int scan_feed(run *r, cursor *c, const char *path, hr_input_kind kind, char *err, size_t errsz) {
+ * pass), and the records out of event-time order are found: those earlier than a record
+ * before them in the file. */
+static int scan_feed(run *r, cursor *c, char *err, size_t errsz) {
   hr_record rec;
-  int64_t last = INT64_MIN;
-  int sorted = 1;
-  size_t events = 0;
-  while (hr_reader_next(c->rd, &rec)) {
-    release_behind(&c->m, &c->released, rec.offset);
-    if (rec.type == HR_RECORD_DEADLETTER) deadletter(r, rec.dl);
-    else if (rec.type == HR_RECORD_EVENT) {
-      if (rec.event->event_time_us < last) sorted = 0;
-      last = rec.event->event_time_us;
-      events++;
+  int64_t max_t = INT64_MIN;
+  size_t cap = 0;
+  index_entry *late = NULL;
+  hr_reader *rd = hr_reader_new(c->kind, c->m.data, c->m.len, c->path, NULL);
+  if (!rd) goto nomem;
+  uint64_t released = 0;
+  while (hr_reader_next(rd, &rec)) {
+    release_behind(&c->m, &released, rec.offset);
+    if (rec.type == HR_RECORD_DEADLETTER) {
+      deadletter(r, rec.dl);
+    } else if (rec.type == HR_RECORD_EVENT) {
+      int64_t t = rec.event->event_time_us;
+      if (t >= max_t) {
+        max_t = t;
+        continue;
+      }
+      if (c->nlate == cap) {
+        cap = cap ? cap * 2 : 1024;
+        index_entry *n = realloc(late, cap * sizeof *n);
+        if (!n) goto nomem;
+        late = n;
+      }
+      late[c->nlate++] = (index_entry){t, rec.offset, rec.position};
     }
   }
   hr_reader_stats st;
-  hr_reader_stats_get(c->rd, &st);
+  hr_reader_stats_get(rd, &st);
   r->sum->warnings += st.warnings;
-  hr_reader_free(c->rd);
-  c->released = 0;
-  c->rd = hr_reader_new(kind, c->m.data, c->m.len, path, NULL);
-  if (!c->rd) goto nomem;
-  if (sorted) return 0;
-  /* Out of order: index every event by (time, position) and read them back in that order. */
-  r->sum->feeds_sorted_in_memory++;
-  c->idx = malloc((events ? events : 1) * sizeof *c->idx);
-  if (!c->idx) goto nomem;
-  while (hr_reader_next(c->rd, &rec) && c->nidx < events) {
-    if (rec.type != HR_RECORD_EVENT) continue;
-    c->idx[c->nidx++] = (index_entry){rec.event->event_time_us, rec.offset, rec.position};
+  hr_reader_free(rd);
+  rd = NULL;
+  c->stream = hr_reader_new(c->kind, c->m.data, c->m.len, c->path, NULL);
+  if (!c->stream) goto nomem;
+  if (c->nlate) {
+    r->sum->feeds_sorted_in_memory++;
+    c->late_offsets = malloc(c->nlate * sizeof *c->late_offsets);
+    c->late = hr_reader_new(c->kind, c->m.data, c->m.len, c->path, NULL);
+    if (!c->late_offsets || !c->late) goto nomem;
+    for (size_t i = 0; i < c->nlate; i++) c->late_offsets[i] = late[i].offset; /* file order */
+    qsort(late, c->nlate, sizeof *late, cmp_index);
+    c->late_by_time = late;
+    late = NULL;
+    /* The header must be read before seeking to a record. */
+    hr_reader_seek(c->late, 0, 1);
   }
-  qsort(c->idx, c->nidx, sizeof *c->idx, cmp_index);
-  hr_reader_free(c->rd);
-  c->rd = hr_reader_new(kind, c->m.data, c->m.len, path, NULL);
-  if (!c->rd) goto nomem;
-  /* The header must be read before seeking to a record. */
-  if (c->nidx) {
-    hr_reader_seek(c->rd, 0, 1);
-  }
+  free(late);
   return 0;
 nomem:
-  snprintf(err, errsz, "%s: out of memory", path);
+  hr_reader_free(rd);
+  free(late);
+  snprintf(err, errsz, "%s: out of memory", c->path);
   return HR_ENOMEM;
 }
 
@@ -282,15 +333,13 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
     cursor *c = &cur[i];
     c->rank = feed_rank(o->feeds[i].kind);
     c->input = i;
-    if ((rc = map_file(o->feeds[i].path, &c->m, err, errsz))) goto done;
-    c->rd = hr_reader_new(o->feeds[i].kind, c->m.data, c->m.len, o->feeds[i].path, NULL);
-    if (!c->rd) {
-      snprintf(err, errsz, "out of memory");
-      rc = HR_ENOMEM;
-      goto done;
-    }
-    if ((rc = scan_feed(&r, c, o->feeds[i].path, o->feeds[i].kind, err, errsz))) goto done;
-    advance(c);
+    c->kind = o->feeds[i].kind;
+    c->path = o->feeds[i].path;
+    if ((rc = map_file(c->path, &c->m, err, errsz))) goto done;
+    if ((rc = scan_feed(&r, c, err, errsz))) goto done;
+    advance_stream(c);
+    advance_late(c);
+    advance(c, 1);
   }
 
   for (;;) {
@@ -300,7 +349,7 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
     if (!next) break;
     const Hearth__V1__AgencyEvent *ev = next->cur;
     if ((o->from_us && ev->event_time_us < o->from_us) || (o->until_us && ev->event_time_us >= o->until_us)) {
-      advance(next);
+      advance(next, 0);
       continue;
     }
     if (ev->feed >= 1 && ev->feed <= 4) sum->events_by_feed[ev->feed]++;
@@ -311,7 +360,7 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
       goto done;
     }
     rc = 0; /* HR_EINVAL cannot come from a connector's event; counted by the engine */
-    advance(next);
+    advance(next, 0);
   }
 
   /* One transaction: the register applied, the engine's changed state, and how far each input
@@ -341,8 +390,10 @@ done:
   if (nrules && (sum->alerts_by_rule = calloc(nrules, sizeof(uint64_t))))
     for (uint32_t i = 0; i < nrules; i++) sum->alerts_by_rule[i] = hr_engine_alerts_by_rule(r.engine, i);
   for (size_t i = 0; i < o->nfeeds; i++) {
-    hr_reader_free(cur[i].rd);
-    free(cur[i].idx);
+    hr_reader_free(cur[i].stream);
+    hr_reader_free(cur[i].late);
+    free(cur[i].late_by_time);
+    free(cur[i].late_offsets);
     unmap_file(&cur[i].m);
   }
   hr_engine_free(r.engine);

@@ -243,6 +243,9 @@ int sy__write_attendance(sy_ctx *cx) {
           char low[14];
           for (int j = 0; j < 14; j++) low[j] = (char)(p->upn[j] >= 'A' && p->upn[j] <= 'Z' ? p->upn[j] + 32 : p->upn[j]);
           hr_buf_printf(b, "%s,%u,%s,%s,%s,%s,,,\r\n", low, pu->urn, sy__las[pu->la].code, date, ses, code);
+        } else if (u < 460) {
+          /* RFC 4180 quoting on fields that do not need it. */
+          hr_buf_printf(b, "%s\"%s\",%s,\"%s\"%s\r\n", pu->prefix, date, ses, code, pu->always_names ? pu->names : ",,,");
         } else {
           hr_buf_puts(b, pu->prefix);
           hr_buf_append(b, date, 10);
@@ -268,6 +271,24 @@ int sy__write_attendance(sy_ctx *cx) {
           /* The same row again (a redelivered mark). */
           hr_buf_puts(&pend_session, pu->prefix);
           hr_buf_printf(&pend_session, "%s,%s,%s%s\r\n", date, ses, code, pu->always_names ? pu->names : ",,,");
+          cx->st.attendance++;
+        } else if (v < 65 && code[0] != '#' && code[0] != 'Z') {
+          /* A, then B replacing it, then A again at the end of the day: the last is a redelivery of
+           * the first (same pupil, date, session and code), so B stays the latest. */
+          const char *b2 = replacement_for(code, h_row >> 9, pm);
+          hr_buf_printf(&pend_session, "%s%s,%s,%s%s\r\n", pu->prefix, date, ses, b2, pu->always_names ? pu->names : ",,,");
+          hr_buf_printf(&pend_day, "%s%s,%s,%s%s\r\n", pu->prefix, date, ses, code, pu->always_names ? pu->names : ",,,");
+          cx->st.attendance += 2;
+        } else if (v < 70 && p->upn[0] && p->dob != SY_NO_DATE) {
+          /* The pupil's UPN with a date of birth that disagrees: step 2 drops the pupil, step 3 finds
+           * nobody with that date of birth; the row must change nothing. */
+          sy_rng r;
+          sy__rng_init(&r, h_row, SY_S_MARKS, 1);
+          hr_buf_printf(&pend_session, "%s,%u,%s,%s,%s,O", p->upn, pu->urn, sy__las[pu->la].code, date, ses);
+          sy_person q = *p;
+          q.dob = p->dob + 1 + (int32_t)sy__below(&r, 300);
+          put_names(&pend_session, &q, &r, 1);
+          hr_buf_puts(&pend_session, "\r\n");
           cx->st.attendance++;
         }
         if (i == bad_at && pm == (int)(day & 1)) bad_row(cx, &pend_session, pu, date, (uint32_t)d);

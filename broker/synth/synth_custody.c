@@ -65,10 +65,11 @@ static when make_when(sy_rng *r, int64_t t) {
   w.style = u < 55 ? 0 : u < 95 ? 1 : 2;
   w.ndig = 0;
   w.d7 = 0;
+  int whole_minute = t % (60 * HR_US_PER_SEC) == 0; /* an exact instant: keep it exact */
   t -= t % HR_US_PER_SEC;
   if (w.style == 2) {
     t -= t % (60 * HR_US_PER_SEC);
-  } else if (sy__chance(r, 0.25)) {
+  } else if (!whole_minute && sy__chance(r, 0.25)) {
     static const int64_t scale[] = {0, 100000, 10000, 1000, 100, 10, 1, 1};
     w.ndig = (int)sy__range(r, 1, 7);
     t += (int64_t)sy__below(r, (uint32_t)(HR_US_PER_SEC / scale[w.ndig])) * scale[w.ndig];
@@ -226,6 +227,11 @@ static void maybe_bad(cgen *g, const prisoner *pr, int64_t t) {
   put_event(g, &copy, sy__chance(&g->r, 0.5) ? POE : POS, 0, "ADMISSION", w, w.t, kind);
 }
 
+/* A date of birth for someone aged lo..hi whole years on day. */
+static int32_t dob_between(sy_rng *r, int32_t day, int lo, int hi) {
+  return day - (int32_t)sy__range(r, lo * 365 + 1 + (lo + 3) / 4, (hi + 1) * 365 + (hi + 1) / 4 - 1);
+}
+
 static int64_t at_time(sy_rng *r, int32_t day, int h_lo, int h_hi) {
   return hr_uk_instant_of(day, (int)sy__range(r, h_lo, h_hi), (int)sy__below(r, 60)) +
          (int64_t)sy__below(r, 60) * HR_US_PER_SEC;
@@ -378,6 +384,9 @@ static void make_prisoner(sy_ctx *cx, sy_rng *r, uint32_t person, prisoner *pr, 
       memcpy(pr->nhs, bad, 11);
     }
     break;
+  case 5: /* no date of birth: step 1 cannot agree, step 3 cannot match */
+    pr->dob = SY_NO_DATE;
+    break;
   case 4: /* spaced */
     if (pr->nhs[0]) snprintf(pr->nhs, sizeof pr->nhs, "%.3s %.3s %.4s", p->nhs, p->nhs + 3, p->nhs + 6);
     break;
@@ -392,15 +401,19 @@ static void make_prisoner(sy_ctx *cx, sy_rng *r, uint32_t person, prisoner *pr, 
 
 static int pick_identity(sy_rng *r) {
   uint32_t v = sy__below(r, 100);
-  return v < 62 ? 0 : v < 77 ? 1 : v < 83 ? 2 : v < 89 ? 3 : v < 94 ? 4 : 0;
+  return v < 62 ? 0 : v < 75 ? 1 : v < 81 ? 2 : v < 87 ? 3 : v < 92 ? 4 : v < 94 ? 5 : 0;
 }
 
-static int64_t episode_start(sy_ctx *cx, sy_rng *r) {
-  int32_t day;
-  if (sy__chance(r, 0.1)) day = cx->term_start - (int32_t)sy__range(r, 1, 60); /* before the term */
-  else day = (int32_t)sy__range(r, cx->term_start - 3, cx->term_end - 14);
-  if (sy__chance(r, 0.03)) {
-    /* Around the October clock change: 00:00-02:59 UTC on the last Sunday of October. */
+/* When an episode starts: mostly a daytime during the term, some before it; some at the exact
+ * instant of a mark (09:00 or 13:30 on a school day: same-instant ordering, and the edge of the
+ * 90-day window across the clock change); some just after local midnight (the UTC date is the day
+ * before); some on the night the clocks go back. near_day, when given, is a day the subject's
+ * relationships start or end on, or next to. */
+static int64_t episode_start(sy_ctx *cx, sy_rng *r, int32_t near_day) {
+  if (near_day != SY_NO_DATE) return at_time(r, near_day, 8, 19);
+  uint32_t u = sy__below(r, 100);
+  if (u < 3) {
+    /* 00:00-02:59 UTC on the last Sunday of October. */
     int y;
     unsigned m, d;
     hr_civil_from_days(cx->term_start, &y, &m, &d);
@@ -408,7 +421,29 @@ static int64_t episode_start(sy_ctx *cx, sy_rng *r) {
     while (((last + 3) % 7 + 7) % 7 != 6) last--;
     return (int64_t)last * HR_US_PER_DAY + sy__range(r, 0, 3 * 3600 - 1) * HR_US_PER_SEC;
   }
+  if (u < 11) {
+    int32_t day = cx->days[sy__below(r, cx->n_days)];
+    return (u & 1) ? hr_uk_instant_of(day, 9, 0) : hr_uk_instant_of(day, 13, 30);
+  }
+  int32_t day;
+  if (u < 21) day = cx->term_start - (int32_t)sy__range(r, 1, 60); /* before the term */
+  else day = (int32_t)sy__range(r, cx->term_start - 3, cx->term_end - 14);
+  if (u >= 21 && u < 25) return hr_uk_instant_of(day, 0, (int)sy__below(r, 60)) + (int64_t)sy__below(r, 60) * HR_US_PER_SEC;
   return at_time(r, day, 8, 19);
+}
+
+/* A day on or next to the start or end, during the term, of one of person's relationships. */
+static int32_t relationship_edge(const sy_ctx *cx, sy_rng *r, uint32_t person) {
+  const sy_family *fam = &cx->fam[cx->p[person].family];
+  for (uint32_t i = 0; i < fam->n_rel; i++) {
+    const sy_rel *rl = &cx->rel[fam->first_rel + i];
+    if (rl->a != person) continue;
+    if (rl->end != SY_NO_DATE && rl->end >= cx->term_start && rl->end <= cx->term_end)
+      return rl->end + (int32_t)sy__below(r, 2);
+    if (rl->start != SY_NO_DATE && rl->start > cx->term_start && rl->start <= cx->term_end)
+      return rl->start - (int32_t)sy__below(r, 2);
+  }
+  return SY_NO_DATE;
 }
 
 int sy__gen_custody(sy_ctx *cx) {
@@ -428,7 +463,7 @@ int sy__gen_custody(sy_ctx *cx) {
       if (k == SY_K_CARER) cands[n++] = i;
       else if (k == SY_K_EX || k == SY_K_MEMBER || k == SY_K_KIN) others[m++] = i;
     }
-    uint32_t who = (m && sy__chance(r, 0.22)) ? others[sy__below(r, m)] : cands[sy__below(r, n)];
+    uint32_t who = (m && sy__chance(r, 0.35)) ? others[sy__below(r, m)] : cands[sy__below(r, n)];
     prisoner pr;
     make_prisoner(cx, r, who, &pr, pick_identity(r));
     uint32_t kids[16];
@@ -436,7 +471,8 @@ int sy__gen_custody(sy_ctx *cx) {
     uint32_t u = sy__below(r, 100);
     pr.dependants = u < 70 ? (int)nk : u < 85 ? -1 : u < 90 ? 0 : (int)sy__range(r, 1, 5);
     if (cx->p[who].kind != SY_K_CARER && u < 85) pr.dependants = (int)sy__range(r, 1, 4);
-    episodes(&g, &pr, episode_start(cx, r), 0.75);
+    int32_t edge = sy__chance(r, 0.5) ? relationship_edge(cx, r, who) : SY_NO_DATE;
+    episodes(&g, &pr, episode_start(cx, r, edge), 0.75);
   }
   /* Prisoners the register does not know: with dependants, none, or not declared. */
   uint32_t outsiders = cx->n_fam ? 1 + cx->n_fam * 3 / 100 : 0;
@@ -450,7 +486,14 @@ int sy__gen_custody(sy_ctx *cx) {
     uint32_t u = sy__below(r, 100);
     pr.dependants = u < 65 ? (int)sy__range(r, 1, 5) : u < 80 ? 0 : -1;
     if (sy__chance(r, 0.2)) pr.la = -1;
-    episodes(&g, &pr, episode_start(cx, r), 0);
+    u = sy__below(r, 100);
+    if (u < 4) { /* a 16 or 17 year old with a child of their own: not an adult */
+      pr.dob = dob_between(r, cx->term_start, 16, 17);
+      pr.dependants = 1;
+    } else if (u < 12) {
+      pr.dob = SY_NO_DATE; /* no date of birth: taken as an adult */
+    }
+    episodes(&g, &pr, episode_start(cx, r, SY_NO_DATE), 0);
   }
   if (cx->custody.oom || cx->custody.text.oom)
     return sy__fail(cx, HR_ENOMEM, "synth: out of memory building the custody feed");

@@ -163,7 +163,8 @@ static void put_msg(igen *g, const patient *pt, const msg *m) {
     dq = !hr_nhs_normalise(pt->nhs, 10, norm);
   }
   cx->st.dq_warnings += (uint64_t)dq;
-  if (sy__chance(r, 0.03)) { /* the same message sent twice */
+  int bad = m->bad_time || m->no_pid || strcmp(m->type, "ADT");
+  if (sy__chance(r, 0.03) && !bad) { /* the same message sent twice (never a bad one) */
     hr_buf_reserve(b, len);
     size_t at2 = b->len;
     hr_buf_append(b, b->data + at, len);
@@ -194,6 +195,8 @@ static void make_patient(sy_ctx *cx, sy_rng *r, uint32_t person, patient *pt) {
     memcpy(pt->nhs, bad, 11);
   } else if (u < 9) { /* a date of birth that disagrees */
     pt->dob += (int32_t)sy__range(r, 1, 40);
+  } else if (u < 10) { /* no PID-7 */
+    pt->dob = SY_NO_DATE;
   }
 }
 
@@ -232,8 +235,13 @@ static void mh_spell(igen *g, const patient *pt, double affect) {
   int64_t day_us = HR_US_PER_DAY;
   int32_t day = (int32_t)sy__range(r, cx->term_start - 20, cx->term_end - 10);
   int64_t t0 = at_time(r, day, 0, 23);
-  if (sy__chance(r, 0.02)) /* 01:00-01:59 local on the night the clocks go back, no offset */
+  uint32_t when = sy__below(r, 100);
+  if (when < 8) { /* the exact instant of a mark (09:00 or 13:30 on a school day) */
+    day = cx->days[sy__below(r, cx->n_days)];
+    t0 = (when & 1) ? hr_uk_instant_of(day, 9, 0) : hr_uk_instant_of(day, 13, 30);
+  } else if (when < 10) { /* 01:00-01:59 local, no offset: on the night the clocks go back it is ambiguous */
     t0 = hr_uk_instant_of(day, 1, (int)sy__below(r, 60));
+  }
   msg m;
   memset(&m, 0, sizeof m);
   m.type = "ADT";
@@ -270,7 +278,10 @@ static void mh_spell(igen *g, const patient *pt, double affect) {
   } else if (k < 65) { /* admission cancelled within days, before the absence rises */
     send(g, pt, &m, "A01", t);
     m.admit = t;
-    send(g, pt, &m, "A11", t += sy__range(r, 6, 6 * 24) * 3600 * HR_US_PER_SEC);
+    if (sy__chance(r, 0.25)) send(g, pt, &m, "A13", t + 3600 * HR_US_PER_SEC); /* not discharged: nothing */
+    if (sy__chance(r, 0.3)) send(g, pt, &m, "A03", t += sy__range(r, 2, 24) * 3600 * HR_US_PER_SEC);
+    send(g, pt, &m, "A11", t += sy__range(r, 6, 5 * 24) * 3600 * HR_US_PER_SEC);
+    if (sy__chance(r, 0.2)) send(g, pt, &m, "A13", t + 3600 * HR_US_PER_SEC); /* cancelled: nothing */
   } else if (k < 73) { /* discharge, discharge cancelled, discharge again */
     send(g, pt, &m, "A01", t);
     m.admit = t;

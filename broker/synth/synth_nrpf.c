@@ -36,7 +36,7 @@ typedef struct ngen {
 } ngen;
 
 static void put_record(ngen *g, const client *c, const char *status, int32_t eff, const char *bad_date,
-                       int32_t support_start, const char *closure, int64_t delay) {
+                       int32_t support_start, const char *closure, int64_t delay, int bad) {
   sy_ctx *cx = g->cx;
   sy_rng *r = &g->r;
   hr_buf *b = &cx->nrpf.text;
@@ -68,7 +68,7 @@ static void put_record(ngen *g, const client *c, const char *status, int32_t eff
     dq = !hr_nhs_normalise(c->nhs, strlen(c->nhs), norm);
   }
   cx->st.dq_warnings += (uint64_t)dq;
-  if (sy__chance(r, 0.04)) { /* the same record delivered twice */
+  if (sy__chance(r, 0.04) && !bad) { /* the same record delivered twice (never a bad one) */
     size_t len = b->len - at;
     hr_buf_reserve(b, len);
     size_t at2 = b->len;
@@ -82,14 +82,14 @@ static void put_record(ngen *g, const client *c, const char *status, int32_t eff
 static void record(ngen *g, const client *c, const char *status, int32_t eff, int32_t support_start,
                    const char *closure) {
   int64_t delay = sy__chance(&g->r, 0.03) ? sy__range(&g->r, 1, 20) * HR_US_PER_DAY : 0;
-  put_record(g, c, status, eff, NULL, support_start, closure, delay);
+  put_record(g, c, status, eff, NULL, support_start, closure, delay, 0);
   if (!g->cx->clean && g->records % 17 == 9) {
     /* A bad copy of it: an unknown status or an effective date that is no date. */
     static const char *statuses[] = {"pending", "closed", "nrpf_pending"};
     static const char *dates[] = {"2026-09-31", "31/10/2026", "", "2026-13-01"};
     uint32_t k = g->records / 17;
-    if (k % 2 == 0) put_record(g, c, statuses[k / 2 % 3], eff, NULL, support_start, closure, 1);
-    else put_record(g, c, status, eff, dates[k / 2 % 4], support_start, closure, 1);
+    if (k % 2 == 0) put_record(g, c, statuses[k / 2 % 3], eff, NULL, support_start, closure, 1, 1);
+    else put_record(g, c, status, eff, dates[k / 2 % 4], support_start, closure, 1, 1);
     g->cx->st.bad_records++;
   }
 }
@@ -116,6 +116,8 @@ static void make_client(sy_ctx *cx, sy_rng *r, uint32_t person, client *c) {
   } else if (p->nhs[0] && u < 80) {
     snprintf(c->nhs, sizeof c->nhs, "%s", p->nhs);
     c->dob += 1 + (int32_t)sy__below(r, 30); /* disagrees */
+  } else if (u < 82) {
+    c->dob = SY_NO_DATE; /* not recorded: the record cannot be matched */
   }
   c->household = households[sy__below(r, 5)];
   c->immigration = statuses[sy__below(r, 5)];
@@ -142,6 +144,10 @@ static void history(ngen *g, const client *c, int affect) {
   int32_t e0 = sy__chance(r, 0.3) ? T0 - (int32_t)sy__range(r, 1, 200) : (int32_t)sy__range(r, T0, T1 - 20);
   if (sy__chance(r, 0.1)) record(g, c, "recourse", e0 - (int32_t)sy__range(r, 20, 200), SY_NO_DATE, "no_longer_nrpf");
   record(g, c, "nrpf", e0, sy__chance(r, 0.6) ? e0 : SY_NO_DATE, NULL);
+  if (sy__chance(r, 0.03)) { /* corrected the same day: the later record wins, the beginning stands */
+    record(g, c, "recourse", e0, e0, "recorded_in_error");
+    record(g, c, "nrpf", e0 + (int32_t)sy__range(r, 5, 30), SY_NO_DATE, NULL);
+  }
   int32_t e1 = sy__chance(r, 0.4) ? e0 + (int32_t)sy__range(r, 14, 120) : SY_NO_DATE;
   if (e1 != SY_NO_DATE && e1 > T1) e1 = SY_NO_DATE;
   int32_t until = e1 != SY_NO_DATE ? e1 - 1 : T1;
@@ -175,7 +181,7 @@ int sy__gen_nrpf(sy_ctx *cx) {
     else if (u < 22 && n_kids) { /* the child's own record */
       for (uint32_t i = fam->first; i < fam->first + fam->n; i++)
         if (cx->p[i].kind == SY_K_CHILD) who = i;
-    } else if (u < 32) { /* an adult with no child: a household member or an ex-partner */
+    } else if (u < 40) { /* an adult with no child: a household member or an ex-partner */
       for (uint32_t i = fam->first; i < fam->first + fam->n; i++)
         if (cx->p[i].kind == SY_K_MEMBER || cx->p[i].kind == SY_K_EX) who = i;
     }
@@ -199,6 +205,13 @@ int sy__gen_nrpf(sy_ctx *cx) {
     uint32_t u = sy__below(r, 100);
     c.dependants = u < 80 ? (int)sy__range(r, 1, 5) : u < 90 ? 0 : -1;
     if (sy__chance(r, 0.25)) c.la = -1;
+    u = sy__below(r, 100);
+    if (u < 5) { /* a 16 or 17 year old parent: not an adult */
+      c.dob = cx->term_start - (int32_t)sy__range(r, 16 * 365 + 5, 18 * 365 - 30);
+      c.dependants = 1;
+    } else if (u < 10) {
+      c.dob = SY_NO_DATE; /* no date of birth: taken as an adult */
+    }
     history(&g, &c, 0);
   }
   if (cx->nrpf.oom || cx->nrpf.text.oom)

@@ -335,17 +335,29 @@ static int make_family(sy_ctx *cx, uint32_t f) {
     for (int i = 0; i < n_children; i++)
       if (add_rel(cx, G, kids[i], SY_R_KIN, start, SY_NO_DATE)) return -1;
   }
-  /* A household member who is not a carer (a lodger, an adult sibling). */
+  /* A household member who is not a carer (a lodger, an adult sibling; sometimes carer A's twin,
+   * so that family name, date of birth and postcode no longer tell them apart). */
   if (sy__chance(&r, n_children ? 0.10 : 0.5)) {
+    int twin = sy__chance(&r, 0.12);
     uint32_t M = add_adult(cx, &r, f, SY_K_MEMBER, sy__chance(&r, 0.5) ? 'F' : 'M',
-                           sy__chance(&r, 0.6) ? surname : sy__pick_surname(&r), dob_aged(&r, T0, 18, 30), la,
-                           pc);
+                           (twin || sy__chance(&r, 0.6)) ? surname : sy__pick_surname(&r),
+                           twin ? dob_a : dob_aged(&r, T0, 18, 30), la, pc);
     if (M == SY_NONE) return -1;
     for (int i = 0; i < n_children; i++)
       if (add_rel(cx, M, kids[i], SY_R_MEMBER, sy__chance(&r, 0.5) ? SY_NO_DATE : rand_day(&r, T0 - 900, T0 - 1),
                   SY_NO_DATE))
         return -1;
     if (n_children == 0 && add_rel(cx, M, A, SY_R_MEMBER, SY_NO_DATE, SY_NO_DATE)) return -1;
+  }
+  /* The same person registered twice under two person_ids (no relationships on the copy): their
+   * NHS number or UPN then finds two people. */
+  if (sy__chance(&r, 0.005)) {
+    uint32_t src = (n_children && sy__chance(&r, 0.5)) ? kids[sy__below(&r, (uint32_t)n_children)] : A, idx;
+    sy_person *d = sy__new_person(cx, &idx);
+    if (!d) return -1;
+    *d = cx->p[src];
+    d->school = SY_NONE; /* the copy is on no school roll */
+    if (d->kind != SY_K_CHILD) d->kind = SY_K_MEMBER;
   }
   /* Siblings, both directions. */
   for (int i = 0; i < n_children; i++)

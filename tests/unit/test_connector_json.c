@@ -91,6 +91,22 @@ static void test_too_many_values_is_refused_not_overrun(void) {
   CHECK_INT(hr_json_parse(&small, "[1,2,3,4]", 9), HR_ETOOBIG);
   hr_json_free(&small);
   hr_json_free(&small); /* twice is fine */
+  /* The array grows to the maximum as documents need it, and is kept. */
+  hr_json big;
+  CHECK_OK(hr_json_init(&big, 10000));
+  hr_buf doc = {0};
+  hr_buf_putc(&doc, '[');
+  for (int i = 0; i < 9998; i++) hr_buf_puts(&doc, i ? ",1" : "1");
+  hr_buf_putc(&doc, ']');
+  CHECK_OK(hr_json_parse(&big, doc.data, doc.len));
+  CHECK_INT(big.count, 9999);
+  hr_buf_puts(&doc, ""); /* one more element is one too many */
+  doc.data[doc.len - 1] = ',';
+  hr_buf_puts(&doc, "2,3]");
+  CHECK_INT(hr_json_parse(&big, doc.data, doc.len), HR_ETOOBIG);
+  CHECK_OK(hr_json_parse(&big, "{}", 2));
+  hr_json_free(&big);
+  hr_buf_free(&doc);
 }
 
 static void test_integers_accept_integral_forms_only(void) {

@@ -72,7 +72,7 @@ static uint64_t count_lines(const char *s, size_t n) {
   return lines;
 }
 
-/* Field `col` (0-based) of a simple CSV line (no quoted commas in the columns we read). */
+/* Field `col` (0-based) of a CSV line, without its quotes (the columns we read hold no commas). */
 static size_t csv_field(const char *line, int col, const char **start) {
   const char *p = line;
   for (int c = 0; c < col; c++) {
@@ -83,8 +83,13 @@ static size_t csv_field(const char *line, int col, const char **start) {
     }
     p++;
   }
+  size_t n = strcspn(p, ",\r\n");
+  if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
+    p++;
+    n -= 2;
+  }
   *start = p;
-  return strcspn(p, ",\r\n");
+  return n;
 }
 
 static void test_same_seed_writes_identical_files(void) {
