@@ -128,7 +128,7 @@ static void put_facts(const hr_engine *e, hr_buf *b, const facts *f, const atten
   if (!a) return;
   put_sv(b, a->base);
   put_uv(b, a->ndays);
-  hr_buf_append(b, a->sessions, (size_t)a->ndays * 2);
+  hr_buf_append(b, a->sessions, (size_t)a->ndays * 2 + (size_t)a->ndays / 7 * 2);
   put_uv(b, a->replaced.n);
   for (uint32_t i = 0; i < a->replaced.n; i++) {
     const replaced_mark *m = &VEC_AT(a->replaced, replaced_mark, i);
@@ -170,13 +170,14 @@ static int get_facts(hr_engine *e, rd *r, facts *f, attendance *att) {
   if (has_att && att && !r->bad) {
     att->base = (int32_t)get_sv(r);
     uint64_t ndays = get_uv(r);
-    if (r->bad || ndays == 0 || ndays > 20000 || ndays * 2 > (uint64_t)(r->end - r->p)) return HR_EPARSE;
+    uint64_t bytes = ndays * 2 + ndays / 7 * 2;
+    if (r->bad || ndays == 0 || ndays % 7 || ndays > 20020 || bytes > (uint64_t)(r->end - r->p)) return HR_EPARSE;
     free(att->sessions);
-    att->sessions = malloc((size_t)ndays * 2);
+    att->sessions = malloc((size_t)bytes);
     if (!att->sessions) return HR_ENOMEM;
-    memcpy(att->sessions, r->p, (size_t)ndays * 2);
+    memcpy(att->sessions, r->p, (size_t)bytes);
     att->ndays = (uint32_t)ndays;
-    r->p += ndays * 2;
+    r->p += bytes;
     n = get_uv(r);
     for (uint64_t i = 0; i < n && !r->bad; i++) {
       replaced_mark *m = hr__vec_push(&att->replaced, sizeof *m);

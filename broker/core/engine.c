@@ -296,8 +296,13 @@ static int apply_attendance(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uin
   const char *upn = ev->subject && ev->subject->upn && *ev->subject->upn ? ev->subject->upn
                     : p->upn != NONE ? hr_map_key(&e->upn_index, p->upn) : "";
   e->trig_record = upn;
-  snprintf(e->trig_detail, sizeof e->trig_detail, "%s %s %s", m->date,
-           m->session == HEARTH__V1__SESSION__SESSION_PM ? "PM" : "AM", m->code);
+  /* "2026-09-14 AM N", built without printf: this runs for every mark. */
+  size_t cl = strlen(m->code);
+  if (cl > 8) cl = 8;
+  memcpy(e->trig_detail, m->date, 10);
+  memcpy(e->trig_detail + 10, m->session == HEARTH__V1__SESSION__SESSION_PM ? " PM " : " AM ", 4);
+  memcpy(e->trig_detail + 14, m->code, cl);
+  e->trig_detail[14 + cl] = '\0';
   return hr__run_rules(e, HR_TRIGGER_ATTENDANCE_MARK, child, NONE, NONE, fn, ud) ? HR_ENOMEM : 0;
 }
 
@@ -367,6 +372,6 @@ size_t hr_engine_memory(const hr_engine *e) {
   b += (size_t)e->rels.cap * sizeof(relationship) + (size_t)e->assigns.cap * sizeof(assignment);
   b += (size_t)e->facts.cap * sizeof(facts) + (size_t)e->att.cap * sizeof(attendance);
   b += (size_t)e->evs.cap * sizeof(evidence) + (size_t)e->spells.cap * sizeof(spell);
-  for (uint32_t i = 0; i < e->att.n; i++) b += (size_t)VEC_AT(e->att, attendance, i).ndays * 2;
+  for (uint32_t i = 0; i < e->att.n; i++) b += (size_t)VEC_AT(e->att, attendance, i).ndays * 16 / 7;
   return b;
 }

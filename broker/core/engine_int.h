@@ -97,9 +97,9 @@ typedef struct spell {
  * days from `base`, and the codes a session had before it was replaced (to recognise a
  * redelivered mark as the same event). */
 typedef struct attendance {
-  int32_t base;        /* first day stored */
-  uint32_t ndays;      /* days allocated */
-  uint8_t *sessions;   /* 2 * ndays */
+  int32_t base;        /* first day stored: always a Monday, so weeks align with days */
+  uint32_t ndays;      /* days allocated: a multiple of 7 */
+  uint8_t *sessions;   /* 2 * ndays codes, then 2 * ndays / 7 weekly counts: possible, absent */
   vec replaced;        /* replaced_mark */
 } attendance;
 typedef struct replaced_mark { int32_t day; uint8_t session; uint8_t code; } replaced_mark;

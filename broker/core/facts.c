@@ -90,23 +90,41 @@ static attendance *attendance_of(hr_engine *e, uint32_t child) {
   return &VEC_AT(e->att, attendance, ps->att);
 }
 
-/* Makes room for day in a's session array. */
+static uint8_t *week_counts(attendance *a) { return a->sessions + (size_t)a->ndays * 2; }
+
+/* Makes room for day in a's arrays: codes per session, then counts per ISO week (possible,
+ * absent) kept up to date as marks arrive, so that a window is a sum of a few weeks. */
 static int cover_day(attendance *a, int32_t day) {
   if (a->sessions && day >= a->base && (uint32_t)(day - a->base) < a->ndays) return 0;
-  int32_t lo = a->sessions ? (day < a->base ? day : a->base) : day;
-  int32_t hi = a->sessions ? (day >= a->base + (int32_t)a->ndays ? day : a->base + (int32_t)a->ndays - 1) : day;
-  /* Grow in 8-week steps, forward by default: marks mostly arrive in date order. */
-  uint32_t want = (uint32_t)(hi - lo) + 1;
-  uint32_t ndays = ((want + 55) / 56) * 56;
-  if (ndays > 20000) return -1; /* more than ~55 years of marks for one child: refuse */
-  uint8_t *s = calloc((size_t)ndays * 2, 1);
+  int32_t monday = 7 * hr_week_of(day) - 3;
+  int32_t lo = a->sessions && a->base < monday ? a->base : monday;
+  int32_t hi_excl = a->sessions ? a->base + (int32_t)a->ndays : 0;
+  if (!a->sessions || day >= hi_excl) hi_excl = monday + 7;
+  /* Grow in 8-week steps forward (marks mostly arrive in date order), exactly backward. */
+  uint32_t want = (uint32_t)(hi_excl - lo);
+  uint32_t ndays = day >= (a->sessions ? a->base : day) ? ((want + 55) / 56) * 56 : want;
+  if (ndays > 20020) return -1; /* more than ~55 years of marks for one child: refuse */
+  uint8_t *s = calloc((size_t)ndays * 2 + (size_t)ndays / 7 * 2, 1);
   if (!s) return -1;
-  if (a->sessions) memcpy(s + (size_t)(a->base - lo) * 2, a->sessions, (size_t)a->ndays * 2);
+  if (a->sessions) {
+    uint32_t shift = (uint32_t)(a->base - lo);
+    memcpy(s + (size_t)shift * 2, a->sessions, (size_t)a->ndays * 2);
+    memcpy(s + (size_t)ndays * 2 + (size_t)shift / 7 * 2, week_counts(a), (size_t)a->ndays / 7 * 2);
+  }
   free(a->sessions);
   a->sessions = s;
   a->base = lo;
   a->ndays = ndays;
   return 0;
+}
+
+static void count_code(attendance *a, int32_t day, uint8_t code, int delta) {
+  init_code_class();
+  uint8_t c = code_class[code];
+  if (c != 1 && c != 2) return;
+  uint8_t *w = week_counts(a) + (size_t)((day - a->base) / 7) * 2;
+  w[0] = (uint8_t)(w[0] + delta);
+  if (c == 2) w[1] = (uint8_t)(w[1] + delta);
 }
 
 int hr__attendance_record(hr_engine *e, uint32_t child, int32_t day, int session, uint8_t code) {
@@ -126,29 +144,27 @@ int hr__attendance_record(hr_engine *e, uint32_t child, int32_t day, int session
     r->day = day;
     r->session = (uint8_t)session;
     r->code = *slot;
+    count_code(a, day, *slot, -1);
   }
   *slot = code;
+  count_code(a, day, code, +1);
   return 1;
 }
 
 void hr__attendance_window(const hr_engine *e, uint32_t child, int32_t day, int32_t weeks,
                            uint32_t *possible, uint32_t *absent) {
-  init_code_class();
   *possible = *absent = 0;
   const person *ps = &e->persons[child];
   if (ps->att == NONE || weeks < 1) return;
   const attendance *a = &VEC_AT(e->att, attendance, ps->att);
-  /* Monday of the earliest week to Sunday of the mark's own week. */
-  int32_t w = hr_week_of(day);
-  int32_t first = 7 * (w - weeks + 1) - 3, last = 7 * w + 3;
-  if (first < a->base) first = a->base;
-  if (last > a->base + (int32_t)a->ndays - 1) last = a->base + (int32_t)a->ndays - 1;
-  for (int32_t d = first; d <= last; d++) {
-    const uint8_t *s = &a->sessions[(size_t)(d - a->base) * 2];
-    for (int k = 0; k < 2; k++) {
-      uint8_t c = code_class[s[k]];
-      if (c == 1) ++*possible;
-      else if (c == 2) ++*possible, ++*absent;
-    }
+  /* The mark's own ISO week and the weeks - 1 before it. */
+  int32_t last = (7 * hr_week_of(day) - 3 - a->base) / 7;
+  int32_t first = last - weeks + 1, nweeks = (int32_t)a->ndays / 7;
+  if (first < 0) first = 0;
+  if (last >= nweeks) last = nweeks - 1;
+  const uint8_t *w = a->sessions + (size_t)a->ndays * 2;
+  for (int32_t i = first; i <= last; i++) {
+    *possible += w[2 * i];
+    *absent += w[2 * i + 1];
   }
 }
