@@ -36,18 +36,23 @@ void hr_map_free(hr_map *m) {
   memset(m, 0, sizeof *m);
 }
 
+static uint32_t tag_of(uint64_t h) { return (uint32_t)(h >> 32); }
+
 static uint32_t find_slot(const hr_map *m, uint64_t h, const void *key, size_t len, int *found) {
-  uint32_t mask = m->nslots - 1, i = (uint32_t)h & mask;
+  uint32_t mask = m->nslots - 1, i = (uint32_t)h & mask, tag = tag_of(h);
   for (;;) {
-    uint32_t e = m->slots[i];
+    uint64_t s = m->slots[i];
+    uint32_t e = (uint32_t)s;
     if (!e) {
       *found = 0;
       return i;
     }
-    const hr_map_entry *en = &m->entries[e - 1];
-    if (en->hash == h && en->key_len == len && memcmp(m->arena + en->key_off, key, len) == 0) {
-      *found = 1;
-      return i;
+    if ((uint32_t)(s >> 32) == tag) {
+      const hr_map_entry *en = &m->entries[e - 1];
+      if (en->hash == h && en->key_len == len && memcmp(m->arena + en->key_off, key, len) == 0) {
+        *found = 1;
+        return i;
+      }
     }
     i = (i + 1) & mask;
   }
@@ -57,20 +62,21 @@ uint32_t hr_map_get(const hr_map *m, const void *key, size_t len) {
   if (!m->nslots) return HR_MAP_NONE;
   int found;
   uint32_t i = find_slot(m, hr_hash_bytes(key, len), key, len, &found);
-  return found ? m->entries[m->slots[i] - 1].value : HR_MAP_NONE;
+  return found ? m->entries[(uint32_t)m->slots[i] - 1].value : HR_MAP_NONE;
 }
 
 static int grow_slots(hr_map *m) {
   uint32_t n = m->nslots ? m->nslots * 2 : 64;
-  uint32_t *slots = calloc(n, sizeof *slots);
+  uint64_t *slots = calloc(n, sizeof *slots);
   if (!slots) return -1;
   free(m->slots);
   m->slots = slots;
   m->nslots = n;
   for (uint32_t e = 0; e < m->n; e++) {
-    uint32_t i = (uint32_t)m->entries[e].hash & (n - 1);
+    uint64_t h = m->entries[e].hash;
+    uint32_t i = (uint32_t)h & (n - 1);
     while (slots[i]) i = (i + 1) & (n - 1);
-    slots[i] = e + 1;
+    slots[i] = (uint64_t)tag_of(h) << 32 | (e + 1);
   }
   return 0;
 }
@@ -86,7 +92,7 @@ uint32_t *hr_map_upsert(hr_map *m, const void *key, size_t len, uint32_t init, i
   uint64_t h = hr_hash_bytes(key, len);
   int found;
   uint32_t i = find_slot(m, h, key, len, &found);
-  if (found) return &m->entries[m->slots[i] - 1].value;
+  if (found) return &m->entries[(uint32_t)m->slots[i] - 1].value;
   if (m->n == m->cap) {
     uint32_t cap = m->cap ? m->cap * 2 : 64;
     hr_map_entry *e = realloc(m->entries, (size_t)cap * sizeof *e);
@@ -120,7 +126,7 @@ uint32_t *hr_map_upsert(hr_map *m, const void *key, size_t len, uint32_t init, i
   memcpy(m->arena + m->arena_len, key, len);
   m->arena[m->arena_len + len] = '\0';
   m->arena_len += len + 1;
-  m->slots[i] = ++m->n;
+  m->slots[i] = (uint64_t)tag_of(h) << 32 | ++m->n;
   if (inserted) *inserted = 1;
   return &en->value;
 }

@@ -21,7 +21,10 @@ typedef struct hr_map_entry {
 } hr_map_entry;
 
 typedef struct hr_map {
-  uint32_t *slots;        /* entry index + 1; 0 = empty */
+  /* Per slot: high 32 bits = the key's hash tag, low 32 bits = entry index + 1 (0 = empty).
+   * Probes compare tags in the slot array and touch an entry only on a tag match: at a
+   * million keys, that is the difference between one cache miss per probe and one per lookup. */
+  uint64_t *slots;
   uint32_t nslots;        /* power of two */
   hr_map_entry *entries;  /* in insertion order */
   uint32_t n, cap;
