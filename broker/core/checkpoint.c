@@ -296,7 +296,7 @@ int hr_engine_restore(hr_engine *e, const void *key, size_t klen, const void *va
     if (kl != 4) return HR_EPARSE;
     const unsigned char *b = (const unsigned char *)k;
     uint32_t sp = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-    if (sp > 100000000u) return HR_EPARSE;
+    if (sp >= (1u << 22)) return HR_EPARSE; /* 4 million spells: beyond any LA; a damaged key */
     while (e->spells.n <= sp)
       if (!hr__vec_push(&e->spells, sizeof(spell))) return HR_ENOMEM;
     spell *s = &VEC_AT(e->spells, spell, sp);
