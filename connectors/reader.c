@@ -126,7 +126,11 @@ void hr_reader_seek(hr_reader *r, uint64_t offset, uint64_t position) {
   size_t off = offset > r->len ? r->len : (size_t)offset;
   if (r->spec) {
     /* A CSV reader reads its header first; an offset inside the header means the first row. */
-    if (!r->started) csv_take_header(r);
+    if (!r->started) { /* a faulty header was reported by the pass that found the offset */
+      hr_reader_stats before = r->stats;
+      csv_take_header(r);
+      r->stats = before;
+    }
     if (off < r->data_start) {
       off = r->data_start;
       position = r->data_line;
@@ -163,10 +167,9 @@ char *hr__alloc(hr_reader *r, size_t n) {
 }
 
 hr__str hr__copy(hr_reader *r, const char *s, size_t n) {
-  static char empty[1];
+  static char empty[1]; /* never written: callers only write into non-empty copies */
   hr__str out = {hr__alloc(r, n), n};
   if (!out.s) {
-    empty[0] = '\0';
     out.s = empty;
     out.n = 0;
     return out;

@@ -287,8 +287,8 @@ static int cmd_synth(int argc, char **argv) {
     case 'n':
       errno = 0;
       o.families = (uint32_t)strtoul(optarg, &end, 10);
-      if (errno || *end || o.families == 0 || o.families > 10000000) {
-        fprintf(stderr, "hearth synth: --families must be 1 to 10000000\n");
+      if (errno || *end || o.families == 0 || o.families > 2000000) {
+        fprintf(stderr, "hearth synth: --families must be 1 to 2000000\n");
         return 2;
       }
       break;

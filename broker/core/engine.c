@@ -228,13 +228,14 @@ static int apply_inpatient(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint
   }
 }
 
-/* READING R18: unmatched NRPF subjects are tracked by NHS number, else name and birth date. */
+/* READING R18: unmatched NRPF subjects are tracked by NHS number, else by normalised given
+ * name, family name and date of birth (any of which may be empty). */
 static facts *unmatched_nrpf_facts(hr_engine *e, const Hearth__V1__AgencyEvent *ev, char *key, size_t keysz) {
   const Hearth__V1__Subject *s = ev->subject;
   if (s && s->nhs_number && *s->nhs_number) snprintf(key, keysz, "nrpf|nhs|%s", s->nhs_number);
-  else if (s && s->family_name_norm && *s->family_name_norm && s->date_of_birth && *s->date_of_birth)
-    snprintf(key, keysz, "nrpf|demo|%s|%s|%s", s_or(s->given_name_norm), s->family_name_norm, s->date_of_birth);
-  else snprintf(key, keysz, "nrpf|record|%s", ev->nrpf->record_id);
+  else
+    snprintf(key, keysz, "nrpf|demo|%s|%s|%s", s ? s_or(s->given_name_norm) : "", s ? s_or(s->family_name_norm) : "",
+             s ? s_or(s->date_of_birth) : "");
   int inserted;
   uint32_t *slot = hr_map_upsert(&e->unmatched_nrpf, key, strlen(key), e->facts.n, &inserted);
   if (!slot) return NULL;

@@ -479,7 +479,8 @@ int hr_synth_generate(const hr_synth_opts *o, hr_synth_stats *st, char *errstr, 
   if (!rc) rc = sy__write_lines(&cx, &cx.inpatient, "feeds/inpatient.hl7", NULL, &cx.st.inpatient);
   if (!rc)
     rc = sy__write_lines(&cx, &cx.nrpf, "feeds/nrpf.csv",
-                         "record_id,la_code,nhs_number,given_name,family_name,date_of_birth,"
+                         /* a UTF-8 byte order mark, as spreadsheet exports write (READING R37) */
+                         "\xEF\xBB\xBFrecord_id,la_code,nhs_number,given_name,family_name,date_of_birth,"
                          "postcode,status,effective_date,dependants,household_type,"
                          "immigration_status,support_start_date,support_end_date,"
                          "closure_reason\r\n",

@@ -13,7 +13,12 @@
  *
  * Same options => byte-identical files: the generator reads no clock, no environment and no
  * global random state; all randomness comes from its own PRNG streams seeded from `seed`.
- * It never writes outside out_dir. */
+ * It never writes outside out_dir.
+ *
+ * Scale: about 4 register persons and 270 attendance rows per family; 100,000 families take some
+ * 10 s and 1.4 GB (attendance.csv is 1.3 GB) and 150 MB of memory. NHS numbers are unique in the
+ * 999 test range for about 900,000 people (some 230,000 families); beyond that, people get none
+ * and agencies' records fall back to matching on names. At most 2,000,000 families. */
 #ifndef HR_SYNTH_H
 #define HR_SYNTH_H
 

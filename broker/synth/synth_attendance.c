@@ -9,8 +9,11 @@
  * Some pupils join weeks into the term (Z before, or nothing). Some marks are replaced by a later
  * row (further down the session block, or at the end of the day), some rows are exact duplicates,
  * some have no UPN but names and a date of birth, some a UPN failing its check letter, some a
- * temporary UPN the register does not know, and some pupils are not in the register at all.
- * Unless clean: unknown codes, bad dates, wrong field counts, invalid UTF-8.
+ * temporary UPN the register does not know, some the pupil's UPN with a date of birth that
+ * disagrees; a mark A replaced by B and then A again (a redelivery: B stays); fields quoted, padded
+ * or with the session in lower case; some pupils are not in the register at all.
+ * Unless clean: unknown codes, bad dates, wrong field counts, impossible dates of birth, invalid
+ * UTF-8.
  *
  * Each mark is a function of (seed, pupil, day, session) only, so the file streams in one pass
  * with little memory: 100,000 families are some 30 million rows. */
@@ -126,12 +129,15 @@ static void bad_row(sy_ctx *cx, hr_buf *b, const pupil *pu, const char *date, ui
   static const char *codes[] = {"A", "ZZ", "9", "/L"};
   static const char *dates[] = {"2026-09-31", "2026/10/01", "01-10-2026", "2026-11-31"};
   hr_buf_puts(b, pu->prefix);
-  switch (k % 4) {
+  switch (k % 5) {
+  case 4: /* an impossible date of birth (READING R27) */
+    hr_buf_printf(b, "%s,AM,N,Amy,Smith,2014-02-30\r\n", date);
+    break;
   case 0:
-    hr_buf_printf(b, "%s,AM,%s,,,\r\n", date, codes[k / 4 % 4]);
+    hr_buf_printf(b, "%s,AM,%s,,,\r\n", date, codes[k / 5 % 4]);
     break;
   case 1:
-    hr_buf_printf(b, "%s,PM,N,,,\r\n", dates[k / 4 % 4]);
+    hr_buf_printf(b, "%s,PM,N,,,\r\n", dates[k / 5 % 4]);
     break;
   case 2:
     hr_buf_printf(b, "%s,AM\r\n", date); /* five fields: no code */
@@ -246,6 +252,10 @@ int sy__write_attendance(sy_ctx *cx) {
         } else if (u < 460) {
           /* RFC 4180 quoting on fields that do not need it. */
           hr_buf_printf(b, "%s\"%s\",%s,\"%s\"%s\r\n", pu->prefix, date, ses, code, pu->always_names ? pu->names : ",,,");
+        } else if (u < 480) {
+          /* Session in lower case, cells padded with spaces (READING R30, R37). */
+          hr_buf_printf(b, "%s%s, %s , %s%s\r\n", pu->prefix, date, pm ? "pm" : "am", code,
+                        pu->always_names ? pu->names : ",,,");
         } else {
           hr_buf_puts(b, pu->prefix);
           hr_buf_append(b, date, 10);

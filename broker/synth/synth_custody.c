@@ -6,9 +6,13 @@
  * then NEW_ADMISSION minutes later: the same episode), with every reason that changes nothing in
  * between, releases that end the episode, releases of episodes that began before the extract, and
  * new receptions after a release. Identity varies as it does in life: NHS number present, missing,
- * failing its check digit, spaced; a date of birth that disagrees; postcode spelled differently.
- * Times use Z, +01:00/+00:00, fractions up to 7 digits, sometimes no seconds. Some lines are
- * delivered twice (byte for byte, or re-serialised), some late; unless clean, some are bad.
+ * failing its check digit, spaced; a date of birth that disagrees or is missing; postcode spelled
+ * differently; dependants > 0, 0, missing or written as a string; 16 and 17 year olds. Receptions
+ * fall at the exact instant of a mark, just after local midnight, on the night the clocks go back,
+ * and on the day a prisoner's relationship to a child starts or ends. Times use Z, +01:00/+00:00,
+ * fractions up to 7 digits, sometimes no seconds. Some lines are delivered twice (byte for byte,
+ * or re-serialised), some late; unless clean, some are bad (not JSON, truncated, unknown type or
+ * reason, impossible time or date of birth, dependants out of range, invalid UTF-8).
  *
  * A carer's reception raises their school-age children's absence in the weeks after it, so the
  * absence rules have something to see. */
@@ -30,6 +34,8 @@ enum {
   BAD_REASON,
   BAD_TIME,
   BAD_UTF8,
+  BAD_DEPENDANTS, /* "-1" or "two": out of range (READING R31) */
+  BAD_DOB,        /* an impossible dateOfBirth (READING R27) */
   BAD_KINDS
 };
 
@@ -45,6 +51,7 @@ typedef struct prisoner {
   int dependants;    /* -1 = field missing */
   uint8_t compact;   /* JSON without spaces */
   uint8_t escape;    /* non-ASCII written as \uXXXX */
+  uint8_t dep_text;  /* dependants written as a JSON string of digits */
   uint8_t prison;
 } prisoner;
 
@@ -160,14 +167,22 @@ static size_t put_event(cgen *g, const prisoner *pr, int fam, int released, cons
   hr_buf_printf(b, "%s\"lastName\"%s", sep, col);
   if (pr->escape) json_escaped_name(b, pr->last);
   else hr_buf_json_cstr(b, pr->last);
-  if (pr->dob != SY_NO_DATE) {
+  if (bad == BAD_DOB) {
+    static const char *impossible[] = {"1988-02-30", "1979-13-02", "1991-06-31"};
+    hr_buf_printf(b, "%s\"dateOfBirth\"%s\"%s\"", sep, col, impossible[g->receptions % 3]);
+  } else if (pr->dob != SY_NO_DATE) {
     hr_buf_printf(b, "%s\"dateOfBirth\"%s\"", sep, col);
     sy__put_date(b, pr->dob);
     hr_buf_putc(b, '"');
   }
   if (pr->postcode[0]) hr_buf_printf(b, "%s\"postcode\"%s\"%s\"", sep, col, pr->postcode);
   if (pr->la >= 0) hr_buf_printf(b, "%s\"laCode\"%s\"%s\"", sep, col, sy__las[pr->la].code);
-  if (pr->dependants >= 0) hr_buf_printf(b, "%s\"dependants\"%s%d", sep, col, pr->dependants);
+  if (bad == BAD_DEPENDANTS)
+    hr_buf_printf(b, "%s\"dependants\"%s%s", sep, col, g->receptions & 1 ? "-1" : "\"two\"");
+  else if (pr->dependants >= 0 && pr->dep_text)
+    hr_buf_printf(b, "%s\"dependants\"%s\"%d\"", sep, col, pr->dependants);
+  else if (pr->dependants >= 0)
+    hr_buf_printf(b, "%s\"dependants\"%s%d", sep, col, pr->dependants);
   if (pr->nhs[0]) hr_buf_printf(b, "%s\"nhsNumber\"%s\"%s\"", sep, col, pr->nhs);
   hr_buf_puts(b, "}}");
   if (bad == BAD_MALFORMED) {
@@ -369,6 +384,7 @@ static void make_prisoner(sy_ctx *cx, sy_rng *r, uint32_t person, prisoner *pr, 
   pr->la = p->la;
   pr->compact = sy__chance(r, 0.3);
   pr->escape = sy__chance(r, 0.3);
+  pr->dep_text = sy__chance(r, 0.04);
   pr->prison = (uint8_t)sy__below(r, 10);
   switch (identity) {
   case 1: /* no NHS number: matching falls to family name, date of birth and postcode */
@@ -455,15 +471,18 @@ int sy__gen_custody(sy_ctx *cx) {
   for (uint32_t f = 0; f < cx->n_fam; f++) {
     sy__rng_init(&g.r, cx->seed, SY_S_CUSTODY, f);
     sy_rng *r = &g.r;
-    if (!sy__chance(r, 0.11)) continue;
     const sy_family *fam = &cx->fam[f];
-    uint32_t cands[SY_MAX_CAND], n = 0, others[SY_MAX_CAND], m = 0;
+    uint32_t cands[SY_MAX_CAND], n = 0, others[SY_MAX_CAND], m = 0, childless[SY_MAX_CAND], c = 0;
     for (uint32_t i = fam->first; i < fam->first + fam->n && n < SY_MAX_CAND && m < SY_MAX_CAND; i++) {
       uint8_t k = cx->p[i].kind;
       if (k == SY_K_CARER) cands[n++] = i;
       else if (k == SY_K_EX || k == SY_K_MEMBER || k == SY_K_KIN) others[m++] = i;
+      if (k == SY_K_EX || k == SY_K_MEMBER) childless[c++] = i;
     }
-    uint32_t who = (m && sy__chance(r, 0.35)) ? others[sy__below(r, m)] : cands[sy__below(r, n)];
+    uint32_t who;
+    if (sy__chance(r, 0.11)) who = (m && sy__chance(r, 0.35)) ? others[sy__below(r, m)] : cands[sy__below(r, n)];
+    else if (c && sy__chance(r, 0.08)) who = childless[sy__below(r, c)]; /* no child of their own */
+    else continue;
     prisoner pr;
     make_prisoner(cx, r, who, &pr, pick_identity(r));
     uint32_t kids[16];

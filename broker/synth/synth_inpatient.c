@@ -7,9 +7,12 @@
  * spell; a spell that leaves MH care and comes back; the same message (MSH-4, MSH-10) twice;
  * other triggers (A04, A05, A28) and messages about spells never admitted. The NHS number sits
  * in the first or a later PID-3 repetition, under authority NHS or type NH only, or is missing or
- * failing its check. Event times come from PV1-44 / PV1-45 / EVN-6 or fall back to EVN-2 and
- * MSH-7; versions 2.3 to 2.5; segments end in CR, some in LF. Unless clean: a non-ADT message, an
- * ADT message without PID, malformed timestamps.
+ * failing its check (alone, or before a valid repetition); PID-7 missing or disagreeing. MSH-4 and
+ * PV1-19 sometimes carry more components; A08 sometimes leaves PV1-10 empty. Event times come
+ * from PV1-44 / PV1-45 / EVN-6 or fall back to EVN-2 and MSH-7, some at the exact instant of a
+ * mark, some at 01:xx local with no offset; versions 2.3 to 2.5; segments end in CR, some in LF.
+ * Unless clean: a non-ADT message, an ADT message without PID or without MSH-10, malformed
+ * timestamps, an impossible PID-7.
  *
  * An MH admission of a carer raises the absence of their school-age children. */
 #include <string.h>
@@ -47,6 +50,8 @@ typedef struct msg {
   int chain;           /* 0 the trigger's own field, 1 empty -> EVN-2, 2 both empty -> MSH-7 */
   const char *bad_time;
   int no_pid;
+  int no_control_id;   /* MSH-10 empty (a bad record) */
+  int bad_dob;         /* PID-7 an impossible date (a bad record) */
 } msg;
 
 typedef struct igen {
@@ -79,20 +84,22 @@ static void put_msg(igen *g, const patient *pt, const msg *m) {
   int style = ts_style(r);
   int is_a01 = !strcmp(m->trigger, "A01") || !strcmp(m->trigger, "A06");
   int is_a03 = !strcmp(m->trigger, "A03");
-  int spell_trigger = is_a01 || is_a03 || !strcmp(m->trigger, "A02") || !strcmp(m->trigger, "A08") ||
-                      !strcmp(m->trigger, "A11") || !strcmp(m->trigger, "A13");
   int64_t delay = sy__range(r, 0, 40 * 60) * HR_US_PER_SEC;
   int64_t t_msh = m->t + (m->chain == 2 ? 0 : delay);
   int64_t t_evn2 = m->t + (m->chain == 1 ? 0 : delay);
   int bad_in = m->bad_time ? (m->chain == 0 ? 1 : m->chain == 1 ? 2 : 3) : 0; /* field holding it */
 
   /* MSH */
-  hr_buf_printf(b, "MSH|^~\\&|PAS|%s|HEARTH|LA|", fac);
+  /* MSH-4 and PV1-19 are keyed on their first component (READING R32): some senders add more. */
+  if (sy__chance(r, 0.05)) hr_buf_printf(b, "MSH|^~\\&|PAS|%s^2.16.840.1.113883.2.1.3.2.4.18.48^ISO|HEARTH|LA|", fac);
+  else hr_buf_printf(b, "MSH|^~\\&|PAS|%s|HEARTH|LA|", fac);
   if (bad_in == 3) hr_buf_puts(b, m->bad_time);
   else sy__put_hl7(b, t_msh, style);
   hr_buf_printf(b, "||%s^%s", m->type, m->trigger);
   if (ver >= 4 && sy__chance(r, 0.3)) hr_buf_printf(b, "^%s_%s", m->type, m->trigger);
-  hr_buf_printf(b, "|MSG%07u|P|2.%d%s", ++g->msg_no[m->fac], ver, eos);
+  ++g->msg_no[m->fac];
+  if (m->no_control_id) hr_buf_printf(b, "||P|2.%d%s", ver, eos);
+  else hr_buf_printf(b, "|MSG%07u|P|2.%d%s", g->msg_no[m->fac], ver, eos);
   /* EVN: EVN-2 recorded time, EVN-6 event occurred */
   hr_buf_printf(b, "EVN|%s|", m->trigger);
   if (bad_in == 2) hr_buf_puts(b, m->bad_time);
@@ -120,12 +127,19 @@ static void put_msg(igen *g, const patient *pt, const msg *m) {
     case 3: /* authority NHS, no type, after a local number */
       hr_buf_printf(b, "%s^^^%s^MR~%s^^^NHS", pt->mrn, fac, nhs);
       break;
+    case 5: { /* a first NHS repetition failing its check, then the valid one (READING R34) */
+      char bad[11];
+      sy__spoil_nhs(nhs, bad);
+      hr_buf_printf(b, "%s^^^NHS^NH~%s^^^%s^MR~%s^^^NHS^NH", bad, pt->mrn, fac, nhs);
+      break;
+    }
     default: /* no NHS number at all */
       hr_buf_printf(b, "%s^^^%s^MR", pt->mrn, fac);
       break;
     }
     hr_buf_printf(b, "||%s^%s||", pt->family, pt->given);
-    if (pt->dob != SY_NO_DATE) sy__put_date_compact(b, pt->dob);
+    if (m->bad_dob) hr_buf_puts(b, "19880230");
+    else if (pt->dob != SY_NO_DATE) sy__put_date_compact(b, pt->dob);
     hr_buf_printf(b, "|%c|||%u %s^^%s^^%s%s", pt->sex ? pt->sex : 'U', (unsigned)(1 + pt->mrn[5] % 90),
                   pt->mrn[6] & 1 ? "HIGH ST" : "FLAT 2 \\T\\ 3 MILL LANE", sy__las[cx->p[pt->person].la].town,
                   pt->postcode, eos);
@@ -136,6 +150,7 @@ static void put_msg(igen *g, const patient *pt, const msg *m) {
     /* PV1 fields 1..45 */
     hr_buf_printf(b, "PV1|1|%s|WARD%u^BED%u^%s|||||||%s|||||||||%s", m->pclass ? (char[2]){m->pclass, 0} : "",
                   (unsigned)(1 + m->visit[7] % 9), (unsigned)(1 + m->visit[6] % 20), fac, m->service ? m->service : "", m->visit);
+    if (sy__chance(r, 0.05)) hr_buf_printf(b, "^^^%s^VN", fac);
     for (int i = 20; i <= 43; i++) hr_buf_putc(b, '|');
     hr_buf_putc(b, '|'); /* PV1-44 */
     if (is_a01 && m->chain == 0) {
@@ -152,18 +167,18 @@ static void put_msg(igen *g, const patient *pt, const msg *m) {
     hr_buf_puts(b, eos);
   }
   if (eos[0] == '\r') hr_buf_putc(b, '\n');
-  (void)spell_trigger;
   int64_t key = t_msh;
   if (sy__chance(r, 0.01)) key += sy__range(r, 1, 72) * 3600 * HR_US_PER_SEC; /* delivered late */
   sy__lines_commit(&cx->inpatient, at, key);
   size_t len = b->len - at;
   int dq = 0;
+  if (!m->no_pid && pt->nhs_mode == 5) dq = 1;
   if (!m->no_pid && pt->nhs_mode < 4 && pt->nhs[0]) {
     char norm[11];
     dq = !hr_nhs_normalise(pt->nhs, 10, norm);
   }
   cx->st.dq_warnings += (uint64_t)dq;
-  int bad = m->bad_time || m->no_pid || strcmp(m->type, "ADT");
+  int bad = m->bad_time || m->no_pid || m->no_control_id || m->bad_dob || strcmp(m->type, "ADT");
   if (sy__chance(r, 0.03) && !bad) { /* the same message sent twice (never a bad one) */
     hr_buf_reserve(b, len);
     size_t at2 = b->len;
@@ -186,10 +201,10 @@ static void make_patient(sy_ctx *cx, sy_rng *r, uint32_t person, patient *pt) {
   snprintf(pt->mrn, sizeof pt->mrn, "MRN%07u", (unsigned)(sy__mix(person ^ cx->seed) % 10000000));
   memcpy(pt->nhs, p->nhs, 11);
   uint32_t u = sy__below(r, 100);
-  pt->nhs_mode = u < 50 ? 0 : u < 68 ? 1 : u < 76 ? 2 : u < 82 ? 3 : 4;
+  pt->nhs_mode = u < 48 ? 0 : u < 66 ? 1 : u < 74 ? 2 : u < 80 ? 3 : u < 84 ? 5 : 4;
   if (!pt->nhs[0]) pt->nhs_mode = 4;
   u = sy__below(r, 100);
-  if (u < 5 && pt->nhs[0] && pt->nhs_mode < 4) { /* failing its check digit */
+  if (u < 5 && pt->nhs[0] && pt->nhs_mode < 4) { /* failing its check digit (the only number) */
     char bad[11];
     sy__spoil_nhs(pt->nhs, bad);
     memcpy(pt->nhs, bad, 11);
@@ -259,7 +274,13 @@ static void mh_spell(igen *g, const patient *pt, double affect) {
       m.service = mh_codes[sy__below(r, 14)];
       send(g, pt, &m, "A02", t += sy__range(r, 1, 10) * day_us);
     }
-    if (sy__chance(r, 0.3)) send(g, pt, &m, "A08", t += sy__range(r, 3600, 86400) * HR_US_PER_SEC);
+    if (sy__chance(r, 0.3)) {
+      /* An update; half of them leave PV1-10 empty: the service stays (READING R33). */
+      const char *keep = m.service;
+      if (sy__chance(r, 0.5)) m.service = NULL;
+      send(g, pt, &m, "A08", t += sy__range(r, 3600, 86400) * HR_US_PER_SEC);
+      m.service = keep;
+    }
     if (sy__chance(r, 0.65)) send(g, pt, &m, "A03", t += sy__range(r, 3, 40) * day_us);
   } else if (k < 47) { /* non-MH, then moved to MH by A02 or A08 */
     m.service = other;
@@ -381,12 +402,18 @@ static void bad(igen *g, const patient *pt) {
   m.service = mh_codes[sy__below(r, 14)];
   new_visit(g, &m);
   int64_t t = at_time(r, (int32_t)sy__range(r, cx->term_start, cx->term_end - 10), 8, 20);
-  uint32_t kind = g->scenarios / 13 % 3;
+  uint32_t kind = g->scenarios / 13 % 5;
   if (kind == 0) {
     m.type = "ORU";
     send(g, pt, &m, "R01", t);
   } else if (kind == 1) {
     m.no_pid = 1;
+    send(g, pt, &m, "A01", t);
+  } else if (kind == 2) {
+    m.no_control_id = 1;
+    send(g, pt, &m, "A01", t);
+  } else if (kind == 3) {
+    m.bad_dob = 1;
     send(g, pt, &m, "A01", t);
   } else {
     m.bad_time = bad_times[g->scenarios % 5];

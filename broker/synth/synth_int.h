@@ -52,17 +52,17 @@ static inline uint64_t sy__next(sy_rng *r) {
 static inline uint32_t sy__below(sy_rng *r, uint32_t n) {
   return (uint32_t)(((sy__next(r) >> 32) * (uint64_t)n) >> 32);
 }
-/* Uniform in [lo, hi] (inclusive); hi >= lo. */
+/* Uniform in [lo, hi] (inclusive); lo when hi < lo (a short term leaves some windows empty). */
 static inline int64_t sy__range(sy_rng *r, int64_t lo, int64_t hi) {
-  return lo + (int64_t)(sy__next(r) % (uint64_t)(hi - lo + 1));
+  uint64_t x = sy__next(r);
+  return hi <= lo ? lo : lo + (int64_t)(x % (uint64_t)(hi - lo + 1));
 }
 static inline double sy__unit(sy_rng *r) { return (double)(sy__next(r) >> 11) * 0x1.0p-53; }
 static inline int sy__chance(sy_rng *r, double p) { return sy__unit(r) < p; }
 
 /* Streams: one per purpose and index (a family, a pupil, a school...). */
 enum {
-  SY_S_LA = 1,
-  SY_S_FAMILY,
+  SY_S_FAMILY = 1,
   SY_S_ASSIGN,
   SY_S_CUSTODY,
   SY_S_INPATIENT,
@@ -71,9 +71,7 @@ enum {
   SY_S_PUPIL,
   SY_S_SCHOOL,
   SY_S_MARKS,
-  SY_S_SHUFFLE,
-  SY_S_BAD,
-  SY_S_ALLOC
+  SY_S_SHUFFLE
 };
 void sy__rng_init(sy_rng *r, uint64_t seed, uint64_t stream, uint64_t index);
 /* A stateless draw for (seed, a, b, c): used for the marks, so each is independent of the others. */

@@ -6,8 +6,10 @@
  * a child's own record; adults with no child in the register and adults the register does not
  * know, with dependants (la_code sometimes empty); records with no NHS number (matched by name,
  * date of birth and postcode), with one failing its check, with a date of birth that disagrees;
- * the same record_id delivered twice; the optional columns filled in. Unless clean: unknown
- * statuses and bad effective dates.
+ * the same record_id delivered twice; a same-day correction; 16 and 17 year old parents; statuses
+ * in other letter cases, NHS numbers with spaces or hyphens, a byte order mark; the optional
+ * columns filled in. Unless clean: unknown statuses, bad effective dates, impossible dates of
+ * birth.
  *
  * While a family is `nrpf` its children's absence rises; some of them are new arrivals who join
  * school weeks into the term. */
@@ -36,7 +38,7 @@ typedef struct ngen {
 } ngen;
 
 static void put_record(ngen *g, const client *c, const char *status, int32_t eff, const char *bad_date,
-                       int32_t support_start, const char *closure, int64_t delay, int bad) {
+                       const char *bad_dob, int32_t support_start, const char *closure, int64_t delay, int bad) {
   sy_ctx *cx = g->cx;
   sy_rng *r = &g->r;
   hr_buf *b = &cx->nrpf.text;
@@ -46,7 +48,10 @@ static void put_record(ngen *g, const client *c, const char *status, int32_t eff
   hr_buf_putc(b, ',');
   sy__put_csv(b, c->family, 0);
   hr_buf_putc(b, ',');
-  sy__put_date(b, c->dob);
+  if (bad_dob) hr_buf_puts(b, bad_dob);
+  else sy__put_date(b, c->dob);
+  /* Status is read in any case (READING R30). */
+  if (sy__chance(r, 0.03)) status = !strcmp(status, "nrpf") ? "NRPF" : !strcmp(status, "recourse") ? "Recourse" : status;
   hr_buf_printf(b, ",%s,%s,", c->postcode, status);
   if (bad_date) hr_buf_puts(b, bad_date);
   else sy__put_date(b, eff);
@@ -55,7 +60,7 @@ static void put_record(ngen *g, const client *c, const char *status, int32_t eff
   hr_buf_printf(b, ",%s,%s,", c->household, c->immigration);
   sy__put_date(b, support_start);
   hr_buf_putc(b, ',');
-  if (!strcmp(status, "recourse")) sy__put_date(b, eff);
+  if (!strcmp(status, "recourse") || !strcmp(status, "Recourse")) sy__put_date(b, eff);
   hr_buf_putc(b, ',');
   sy__put_csv(b, closure ? closure : "", 0);
   hr_buf_puts(b, "\r\n");
@@ -82,14 +87,15 @@ static void put_record(ngen *g, const client *c, const char *status, int32_t eff
 static void record(ngen *g, const client *c, const char *status, int32_t eff, int32_t support_start,
                    const char *closure) {
   int64_t delay = sy__chance(&g->r, 0.03) ? sy__range(&g->r, 1, 20) * HR_US_PER_DAY : 0;
-  put_record(g, c, status, eff, NULL, support_start, closure, delay, 0);
+  put_record(g, c, status, eff, NULL, NULL, support_start, closure, delay, 0);
   if (!g->cx->clean && g->records % 17 == 9) {
     /* A bad copy of it: an unknown status or an effective date that is no date. */
     static const char *statuses[] = {"pending", "closed", "nrpf_pending"};
     static const char *dates[] = {"2026-09-31", "31/10/2026", "", "2026-13-01"};
     uint32_t k = g->records / 17;
-    if (k % 2 == 0) put_record(g, c, statuses[k / 2 % 3], eff, NULL, support_start, closure, 1, 1);
-    else put_record(g, c, status, eff, dates[k / 2 % 4], support_start, closure, 1, 1);
+    if (k % 3 == 0) put_record(g, c, statuses[k / 3 % 3], eff, NULL, NULL, support_start, closure, 1, 1);
+    else if (k % 3 == 1) put_record(g, c, status, eff, dates[k / 3 % 4], NULL, support_start, closure, 1, 1);
+    else put_record(g, c, status, eff, NULL, "1990-02-30", support_start, closure, 1, 1); /* READING R27 */
     g->cx->st.bad_records++;
   }
 }
@@ -108,7 +114,8 @@ static void make_client(sy_ctx *cx, sy_rng *r, uint32_t person, client *c) {
   c->la = p->la;
   uint32_t u = sy__below(r, 100);
   if (p->nhs[0] && u < 50) snprintf(c->nhs, sizeof c->nhs, "%s", p->nhs);
-  else if (p->nhs[0] && u < 70) snprintf(c->nhs, sizeof c->nhs, "%.3s %.3s %.4s", p->nhs, p->nhs + 3, p->nhs + 6);
+  else if (p->nhs[0] && u < 67) snprintf(c->nhs, sizeof c->nhs, "%.3s %.3s %.4s", p->nhs, p->nhs + 3, p->nhs + 6);
+  else if (p->nhs[0] && u < 70) snprintf(c->nhs, sizeof c->nhs, "%.3s-%.3s-%.4s", p->nhs, p->nhs + 3, p->nhs + 6);
   else if (p->nhs[0] && u < 75) {
     char bad[11];
     sy__spoil_nhs(p->nhs, bad);
@@ -172,10 +179,17 @@ int sy__gen_nrpf(sy_ctx *cx) {
   for (uint32_t f = 0; f < cx->n_fam; f++) {
     sy__rng_init(&g.r, cx->seed, SY_S_NRPF, f);
     sy_rng *r = &g.r;
-    if (!sy__chance(r, 0.085)) continue;
     const sy_family *fam = &cx->fam[f];
     uint32_t who = fam->first;
     uint32_t u = sy__below(r, 100), n_kids = 0;
+    if (!sy__chance(r, 0.085)) {
+      /* Adults with no child of their own, now and then. */
+      int found = 0;
+      for (uint32_t i = fam->first; i < fam->first + fam->n; i++)
+        found |= cx->p[i].kind == SY_K_MEMBER || cx->p[i].kind == SY_K_EX;
+      if (!found || !sy__chance(r, 0.05)) continue;
+      u = 35;
+    }
     for (uint32_t i = fam->first; i < fam->first + fam->n; i++) n_kids += cx->p[i].kind == SY_K_CHILD;
     if (u < 15 && fam->n > 1 && cx->p[fam->first + 1].kind == SY_K_CARER) who = fam->first + 1;
     else if (u < 22 && n_kids) { /* the child's own record */

@@ -6,7 +6,11 @@
  * children registered in another LA than their parent, twins, 29 February birthdays, children who
  * turn 18 during the term, adults with no children. Key workers per LA, and assignments of every
  * shape routing has to break ties on. Identifiers are valid except where a defect is the point
- * (a register NHS number failing Modulus 11). */
+ * (a register NHS number failing Modulus 11). Ambiguity on purpose: an adult twin in the household
+ * (same family name, date of birth and postcode), the same person registered twice (same NHS
+ * number, or UPN). The files' own shapes: persons.csv columns in another order, with stale rows a
+ * later row replaces; an unknown column; header names in another case; a blank line; padded
+ * cells; a key worker missing from key_workers.csv; unless clean, rows with impossible dates. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +19,6 @@
 #include "synth_int.h"
 
 #define SY_SCHOOL_CAPACITY 420 /* pupils per school (UPN serials stay within 3 digits) */
-#define SY_MAX_FAMILY 16
 
 /* ---- Queries ----------------------------------------------------------------------------------- */
 
@@ -479,6 +482,53 @@ static const char *rel_name(uint8_t t) {
   return names[t];
 }
 
+/* One persons.csv row. A stale row (an old address, no NHS number) comes earlier in the file
+ * than the person's current row, which replaces it (READING R36). */
+static void put_person_row(sy_ctx *cx, hr_buf *b, uint32_t idx, int stale, sy_rng *r) {
+  const sy_person *p = &cx->p[idx];
+  char buf[64];
+  if (stale) {
+    char old[9];
+    sy__postcode(r, p->la, old);
+    hr_buf_puts(b, old);
+  } else {
+    hr_buf_puts(b, p->postcode);
+    if (sy__chance(r, 0.003)) hr_buf_putc(b, ' '); /* a cell with a trailing space */
+  }
+  hr_buf_putc(b, ',');
+  if (p->sex) hr_buf_putc(b, p->sex);
+  hr_buf_putc(b, ',');
+  sy__put_date(b, p->dob);
+  hr_buf_putc(b, ',');
+  int q = sy__chance(r, 0.01);
+  sy__put_csv(b, sy__reg_spelling(&sy__surnames[p->surname], p->flags & SY_PF_TITLE, buf), q);
+  hr_buf_putc(b, ',');
+  sy__put_csv(b, sy__reg_spelling(&sy__given[p->given], p->flags & SY_PF_TITLE, buf), q);
+  hr_buf_putc(b, ',');
+  hr_buf_puts(b, p->upn);
+  hr_buf_putc(b, ',');
+  if (!stale && p->nhs[0] && p->nhs_form != SY_NHS_NONE) {
+    char nhs[11];
+    const char *v = p->nhs;
+    if (p->nhs_form == SY_NHS_BAD) {
+      sy__spoil_nhs(p->nhs, nhs);
+      v = nhs;
+      cx->st.register_bad_nhs++;
+      cx->st.dq_warnings++;
+    }
+    if (p->nhs_form == SY_NHS_SPACED || (p->nhs_form == SY_NHS_BAD && (idx & 1)))
+      sy__put_nhs_spaced(b, v);
+    else
+      hr_buf_puts(b, v);
+  }
+  hr_buf_putc(b, ',');
+  hr_buf_puts(b, sy__las[p->la].code);
+  hr_buf_putc(b, ',');
+  put_pid(b, idx);
+  hr_buf_puts(b, "\r\n");
+  cx->st.persons++;
+}
+
 static int write_persons(sy_ctx *cx) {
   sy_out o;
   if (sy__out_open(cx, &o, "register/persons.csv")) return sy__out_close(cx, &o);
@@ -486,7 +536,10 @@ static int write_persons(sy_ctx *cx) {
   hr_buf_puts(&o.b, "postcode,sex,date_of_birth,family_name,given_name,upn,nhs_number,la_code,person_id\r\n");
   uint32_t n = cx->n_register;
   uint32_t *order = malloc((n ? n : 1) * sizeof *order);
-  if (!order) {
+  uint32_t *later = malloc((n ? n : 1) * sizeof *later);
+  if (!order || !later) {
+    free(order);
+    free(later);
     sy__out_close(cx, &o);
     return sy__fail(cx, HR_ENOMEM, "synth: out of memory ordering persons");
   }
@@ -498,46 +551,30 @@ static int write_persons(sy_ctx *cx) {
     order[i - 1] = order[j];
     order[j] = t;
   }
-  char buf[64];
+  uint32_t n_later = 0;
   for (uint32_t k = 0; k < n; k++) {
-    const sy_person *p = &cx->p[order[k]];
-    hr_buf *b = &o.b;
-    hr_buf_puts(b, p->postcode);
-    hr_buf_putc(b, ',');
-    if (p->sex) hr_buf_putc(b, p->sex);
-    hr_buf_putc(b, ',');
-    sy__put_date(b, p->dob);
-    hr_buf_putc(b, ',');
-    int q = sy__chance(&r, 0.01);
-    sy__put_csv(b, sy__reg_spelling(&sy__surnames[p->surname], p->flags & SY_PF_TITLE, buf), q);
-    hr_buf_putc(b, ',');
-    sy__put_csv(b, sy__reg_spelling(&sy__given[p->given], p->flags & SY_PF_TITLE, buf), q);
-    hr_buf_putc(b, ',');
-    hr_buf_puts(b, p->upn);
-    hr_buf_putc(b, ',');
-    if (p->nhs[0] && p->nhs_form != SY_NHS_NONE) {
-      char nhs[11];
-      const char *v = p->nhs;
-      if (p->nhs_form == SY_NHS_BAD) {
-        sy__spoil_nhs(p->nhs, nhs);
-        v = nhs;
-        cx->st.register_bad_nhs++;
-        cx->st.dq_warnings++;
-      }
-      if (p->nhs_form == SY_NHS_SPACED || (p->nhs_form == SY_NHS_BAD && (order[k] & 1)))
-        sy__put_nhs_spaced(b, v);
-      else
-        hr_buf_puts(b, v);
-    }
-    hr_buf_putc(b, ',');
-    hr_buf_puts(b, sy__las[p->la].code);
-    hr_buf_putc(b, ',');
-    put_pid(b, order[k]);
-    hr_buf_puts(b, "\r\n");
-    cx->st.persons++;
+    int stale = sy__chance(&r, 0.005);
+    put_person_row(cx, &o.b, order[k], stale, &r);
+    if (stale) later[n_later++] = order[k];
     sy__out_maybe_flush(cx, &o);
   }
+  for (uint32_t k = 0; k < n_later; k++) {
+    put_person_row(cx, &o.b, later[k], 0, &r);
+    sy__out_maybe_flush(cx, &o);
+  }
+  /* Bad rows (unless clean): people with an impossible date of birth (READING R27). */
+  static const char *bad_dobs[] = {"2015-02-30", "1990-13-01", "2012-04-31", "12/05/2014"};
+  uint32_t n_bad = cx->clean || !n ? 0 : 1 + n / 4000;
+  for (uint32_t k = 0; k < n_bad; k++) {
+    hr_buf_printf(&o.b, "%s,F,%s,SMITH,AMY,,,%s,", cx->p[k * 7 % n].postcode, bad_dobs[k % 4],
+                  sy__las[cx->p[k * 7 % n].la].code);
+    put_pid(&o.b, n + k);
+    hr_buf_puts(&o.b, "\r\n");
+    cx->st.persons++;
+    cx->st.bad_records++;
+  }
   free(order);
+  free(later);
   return sy__out_close(cx, &o);
 }
 
@@ -550,11 +587,23 @@ static int write_relationships(sy_ctx *cx) {
   for (size_t i = 0; i < cx->n_rel; i++) {
     const sy_rel *r = &cx->rel[i];
     hr_buf *b = &o.b;
+    uint64_t h = sy__hash3(cx->seed, 0x72656c, i, 0) % 10000;
+    if (h == 17) hr_buf_puts(b, "\r\n"); /* a blank line: skipped (READING R37) */
+    if (h == 23 && !cx->clean && r->type == SY_R_SIBLING) {
+      /* A bad row: an impossible start date dead-letters it (READING R27). */
+      put_pid(b, r->a);
+      hr_buf_putc(b, ',');
+      put_pid(b, r->b);
+      hr_buf_puts(b, ",sibling,LCS,2019-13-01,\r\n");
+      cx->st.relationships++;
+      cx->st.bad_records++;
+    }
     put_pid(b, r->a);
     hr_buf_putc(b, ',');
     put_pid(b, r->b);
     hr_buf_putc(b, ',');
     hr_buf_puts(b, rel_name(r->type));
+    if (h < 15) hr_buf_putc(b, ' '); /* trailing space: trimmed (READING R30) */
     hr_buf_putc(b, ',');
     hr_buf_puts(b, systems[(r->a + r->b) % 3]);
     hr_buf_putc(b, ',');
@@ -596,12 +645,24 @@ static int write_key_workers(sy_ctx *cx) {
 static int write_assignments(sy_ctx *cx) {
   sy_out o;
   if (sy__out_open(cx, &o, "register/assignments.csv")) return sy__out_close(cx, &o);
-  hr_buf_puts(&o.b, "child_person_id,key_worker_id,start_date,end_date\r\n");
+  /* Header names are matched in any case (READING R37). */
+  hr_buf_puts(&o.b, "Child_Person_ID,Key_Worker_ID,Start_Date,End_Date\r\n");
   for (size_t i = 0; i < cx->n_as; i++) {
     const sy_assign *a = &cx->as[i];
+    uint64_t h = sy__hash3(cx->seed, 0x617373, i, 0) % 1000;
+    if (h == 7 && !cx->clean) {
+      /* A bad row for the same child: an impossible end date dead-letters it (READING R27). */
+      put_pid(&o.b, a->child);
+      hr_buf_printf(&o.b, ",%s,2025-01-01,2026-09-31\r\n", cx->kw[(a->kw + 1) % cx->n_kw].id);
+      cx->st.assignments++;
+      cx->st.bad_records++;
+    }
     put_pid(&o.b, a->child);
     hr_buf_putc(&o.b, ',');
-    hr_buf_puts(&o.b, cx->kw[a->kw].id);
+    if (h >= 990) /* a key worker who has left and is not in key_workers.csv: still routed to */
+      hr_buf_printf(&o.b, "KWR%s%02u", sy__las[cx->kw[a->kw].la].num, (unsigned)(h - 990));
+    else
+      hr_buf_puts(&o.b, cx->kw[a->kw].id);
     hr_buf_putc(&o.b, ',');
     sy__put_date(&o.b, a->start);
     hr_buf_putc(&o.b, ',');
