@@ -7,8 +7,8 @@
 
 enum { C_UPN, C_URN, C_LA, C_DATE, C_SESSION, C_CODE, C_GIVEN, C_FAMILY, C_DOB, C__N };
 static const hr__csv_col attendance_cols[C__N] = {
-    {"upn", 1},          {"school_urn", 0}, {"la_code", 0},     {"date", 1},          {"session", 1},
-    {"code", 1},         {"given_name", 0}, {"family_name", 0}, {"date_of_birth", 0},
+    {"upn", 1},  {"school_urn", 0}, {"la_code", 0},     {"date", 1},          {"session", 1},
+    {"code", 1}, {"given_name", 0}, {"family_name", 0}, {"date_of_birth", 0},
 };
 
 /* The DfE codes in force from August 2024, plus the withdrawn H, J and Y still read in older
@@ -16,15 +16,34 @@ static const hr__csv_col attendance_cols[C__N] = {
 static Hearth__V1__MarkCategory category_of(const char *s, size_t n) {
   if (n == 1) {
     switch (s[0]) {
-      case '/': case '\\': case 'L': return HEARTH__V1__MARK_CATEGORY__MARK_PRESENT;
-      case 'K': case 'V': case 'P': case 'W': case 'B': case 'J':
-        return HEARTH__V1__MARK_CATEGORY__MARK_EDUCATIONAL_ACTIVITY;
-      case 'C': case 'E': case 'I': case 'M': case 'S': case 'T': case 'R': case 'H':
-        return HEARTH__V1__MARK_CATEGORY__MARK_AUTHORISED_ABSENCE;
-      case 'G': case 'N': case 'O': case 'U': return HEARTH__V1__MARK_CATEGORY__MARK_UNAUTHORISED_ABSENCE;
-      case 'D': case 'X': case 'Q': case 'Z': case '#': case 'Y':
-        return HEARTH__V1__MARK_CATEGORY__MARK_NOT_POSSIBLE;
-      default: return HEARTH__V1__MARK_CATEGORY__MARK_CATEGORY_UNSPECIFIED;
+    case '/':
+    case '\\':
+    case 'L': return HEARTH__V1__MARK_CATEGORY__MARK_PRESENT;
+    case 'K':
+    case 'V':
+    case 'P':
+    case 'W':
+    case 'B':
+    case 'J': return HEARTH__V1__MARK_CATEGORY__MARK_EDUCATIONAL_ACTIVITY;
+    case 'C':
+    case 'E':
+    case 'I':
+    case 'M':
+    case 'S':
+    case 'T':
+    case 'R':
+    case 'H': return HEARTH__V1__MARK_CATEGORY__MARK_AUTHORISED_ABSENCE;
+    case 'G':
+    case 'N':
+    case 'O':
+    case 'U': return HEARTH__V1__MARK_CATEGORY__MARK_UNAUTHORISED_ABSENCE;
+    case 'D':
+    case 'X':
+    case 'Q':
+    case 'Z':
+    case '#':
+    case 'Y': return HEARTH__V1__MARK_CATEGORY__MARK_NOT_POSSIBLE;
+    default: return HEARTH__V1__MARK_CATEGORY__MARK_CATEGORY_UNSPECIFIED;
     }
   }
   if (n == 2) {
@@ -43,14 +62,17 @@ static int attendance_row(hr_reader *r) {
   size_t n;
 
   hr__str date = hr__csv_str(r, C_DATE);
-  if (date.n == 0) return hr__dead(r, HR_DL_missing_field, "date", "date is empty; every mark needs its date (YYYY-MM-DD)");
+  if (date.n == 0)
+    return hr__dead(r, HR_DL_missing_field, "date", "date is empty; every mark needs its date (YYYY-MM-DD)");
   if (hr_parse_date(date.s, date.n, &days) != 0)
     return hr__dead_value(r, HR_DL_bad_date, "date", date.s, date.n, "is not a real date; write it as YYYY-MM-DD");
 
   hr__csv_raw(r, C_SESSION, &s, &n);
   Hearth__V1__Session session;
-  if (hr__eq_nocase(s, n, "AM")) session = HEARTH__V1__SESSION__SESSION_AM;
-  else if (hr__eq_nocase(s, n, "PM")) session = HEARTH__V1__SESSION__SESSION_PM;
+  if (hr__eq_nocase(s, n, "AM"))
+    session = HEARTH__V1__SESSION__SESSION_AM;
+  else if (hr__eq_nocase(s, n, "PM"))
+    session = HEARTH__V1__SESSION__SESSION_PM;
   else if (n == 0)
     return hr__dead(r, HR_DL_missing_field, "session", "session is empty; write AM or PM");
   else
@@ -70,8 +92,8 @@ static int attendance_row(hr_reader *r) {
   if (days != r->att_days || (int)session != r->att_session) {
     r->att_days = days;
     r->att_session = (int)session;
-    r->att_instant = session == HEARTH__V1__SESSION__SESSION_AM ? hr_uk_instant_of(days, 9, 0)
-                                                                 : hr_uk_instant_of(days, 13, 30);
+    r->att_instant =
+        session == HEARTH__V1__SESSION__SESSION_AM ? hr_uk_instant_of(days, 9, 0) : hr_uk_instant_of(days, 13, 30);
   }
   r->ev.event_time_us = r->att_instant;
   r->ev.la_code = hr__csv_str(r, C_LA).s;

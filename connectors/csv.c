@@ -10,25 +10,18 @@ enum { C_ORD = 0, C_COMMA, C_LF, C_CR, C_QUOTE, C_NUL, C_HIGH };
 
 /* Classes outside quotes. */
 static const unsigned char cls_plain[256] = {
-    [0] = C_NUL,
-    [','] = C_COMMA,
-    ['\n'] = C_LF,
-    ['\r'] = C_CR,
-    ['"'] = C_QUOTE,
-#define H16(b)                                                                                   \
-  [b + 0] = C_HIGH, [b + 1] = C_HIGH, [b + 2] = C_HIGH, [b + 3] = C_HIGH, [b + 4] = C_HIGH,     \
-  [b + 5] = C_HIGH, [b + 6] = C_HIGH, [b + 7] = C_HIGH, [b + 8] = C_HIGH, [b + 9] = C_HIGH,     \
-  [b + 10] = C_HIGH, [b + 11] = C_HIGH, [b + 12] = C_HIGH, [b + 13] = C_HIGH, [b + 14] = C_HIGH, \
-  [b + 15] = C_HIGH
-    H16(0x80), H16(0x90), H16(0xA0), H16(0xB0), H16(0xC0), H16(0xD0), H16(0xE0), H16(0xF0),
+    [0] = C_NUL, [','] = C_COMMA, ['\n'] = C_LF, ['\r'] = C_CR, ['"'] = C_QUOTE,
+#define H16(b)                                                                                                         \
+  [b + 0] = C_HIGH, [b + 1] = C_HIGH, [b + 2] = C_HIGH, [b + 3] = C_HIGH, [b + 4] = C_HIGH, [b + 5] = C_HIGH,          \
+       [b + 6] = C_HIGH, [b + 7] = C_HIGH, [b + 8] = C_HIGH, [b + 9] = C_HIGH, [b + 10] = C_HIGH, [b + 11] = C_HIGH,   \
+       [b + 12] = C_HIGH, [b + 13] = C_HIGH, [b + 14] = C_HIGH, [b + 15] = C_HIGH
+    H16(0x80),   H16(0x90),       H16(0xA0),     H16(0xB0),     H16(0xC0),       H16(0xD0), H16(0xE0), H16(0xF0),
 };
 
 /* Classes inside quotes: only the quote, LF (for line counting), NUL and non-ASCII matter. */
 static const unsigned char cls_quoted[256] = {
-    [0] = C_NUL,
-    ['\n'] = C_LF,
-    ['"'] = C_QUOTE,
-    H16(0x80), H16(0x90), H16(0xA0), H16(0xB0), H16(0xC0), H16(0xD0), H16(0xE0), H16(0xF0),
+    [0] = C_NUL, ['\n'] = C_LF, ['"'] = C_QUOTE, H16(0x80), H16(0x90), H16(0xA0),
+    H16(0xB0),   H16(0xC0),     H16(0xD0),       H16(0xE0), H16(0xF0),
 #undef H16
 };
 
@@ -64,12 +57,14 @@ int hr_csv_next(hr_csv *c, hr_csv_row *row) {
   for (;;) { /* one field per turn */
     size_t fstart = i, k = i;
     int in_field = 1; /* still inside the field's text (unquoted, or a bad tail after quotes) */
-    while (k < n && (u[k] == ' ' || u[k] == '\t')) k++;
+    while (k < n && (u[k] == ' ' || u[k] == '\t'))
+      k++;
     if (k < n && u[k] == '"') {
       size_t q = k + 1;
       int escaped = 0;
       for (;;) {
-        while (q < n && !cls_quoted[u[q]]) q++;
+        while (q < n && !cls_quoted[u[q]])
+          q++;
         if (q >= n) { /* the quote never closes: the row is the rest of the input */
           add_field(row, k + 1, n - (k + 1), 1, escaped);
           row->end = n;
@@ -87,13 +82,16 @@ int hr_csv_next(hr_csv *c, hr_csv_row *row) {
           }
           break;
         }
-        if (cl == C_LF) lf++;
-        else flags |= cl == C_NUL ? HR_CSV_NUL : HR_CSV_HIGH;
+        if (cl == C_LF)
+          lf++;
+        else
+          flags |= cl == C_NUL ? HR_CSV_NUL : HR_CSV_HIGH;
         q++;
       }
       add_field(row, k + 1, q - (k + 1), 1, escaped);
       i = q + 1;
-      while (i < n && (u[i] == ' ' || u[i] == '\t')) i++;
+      while (i < n && (u[i] == ' ' || u[i] == '\t'))
+        i++;
       if (i >= n || u[i] == ',' || u[i] == '\n' || (u[i] == '\r' && (i + 1 == n || u[i + 1] == '\n')))
         in_field = 0;
       else /* text after the closing quote: flag it and skip to the field's end */
@@ -101,7 +99,8 @@ int hr_csv_next(hr_csv *c, hr_csv_row *row) {
     }
     if (in_field) {
       for (;;) {
-        while (i < n && !cls_plain[u[i]]) i++;
+        while (i < n && !cls_plain[u[i]])
+          i++;
         if (i >= n) break;
         unsigned char cl = cls_plain[u[i]];
         if (cl == C_COMMA || cl == C_LF) break;
@@ -163,8 +162,10 @@ void hr_csv_field_trimmed(const hr_csv *c, const hr_csv_field *f, const char **s
   const char *p = c->data + f->off;
   size_t len = f->len;
   if (len && (is_blank((unsigned char)p[0]) || is_blank((unsigned char)p[len - 1]))) {
-    while (len && is_blank((unsigned char)p[0])) p++, len--;
-    while (len && is_blank((unsigned char)p[len - 1])) len--;
+    while (len && is_blank((unsigned char)p[0]))
+      p++, len--;
+    while (len && is_blank((unsigned char)p[len - 1]))
+      len--;
   }
   *s = p;
   *n = len;

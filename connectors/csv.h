@@ -35,20 +35,20 @@ typedef struct hr_csv_field {
 } hr_csv_field;
 
 typedef struct hr_csv_row {
-  size_t start;          /* offset of the row's first byte */
-  size_t end;            /* offset one past its last byte, line terminator excluded */
-  uint64_t line;         /* 1-based line on which the row starts */
-  size_t nfields;        /* fields in the row; may exceed cap (only cap are stored) */
-  unsigned flags;        /* HR_CSV_* */
-  hr_csv_field *fields;  /* caller-provided storage for up to cap fields */
+  size_t start;         /* offset of the row's first byte */
+  size_t end;           /* offset one past its last byte, line terminator excluded */
+  uint64_t line;        /* 1-based line on which the row starts */
+  size_t nfields;       /* fields in the row; may exceed cap (only cap are stored) */
+  unsigned flags;       /* HR_CSV_* */
+  hr_csv_field *fields; /* caller-provided storage for up to cap fields */
   size_t cap;
 } hr_csv_row;
 
 typedef struct hr_csv {
   const char *data;
   size_t len;
-  size_t pos;            /* offset of the next row */
-  uint64_t line;         /* 1-based line of pos */
+  size_t pos;    /* offset of the next row */
+  uint64_t line; /* 1-based line of pos */
 } hr_csv;
 
 void hr_csv_init(hr_csv *c, const char *data, size_t len);

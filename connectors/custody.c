@@ -14,7 +14,9 @@
  * depth limit allows, so this many nodes always suffice for a line within the limit. */
 #define CUSTODY_JSON_NODES (HR_MAX_RECORD_BYTES / 2u + 2u * HR_JSON_MAX_DEPTH + 8u)
 
-int hr__custody_init(hr_reader *r) { return hr_json_init(&r->json, CUSTODY_JSON_NODES); }
+int hr__custody_init(hr_reader *r) {
+  return hr_json_init(&r->json, CUSTODY_JSON_NODES);
+}
 
 static const struct {
   const char *name;
@@ -57,15 +59,16 @@ static const struct {
 #undef NONE
 };
 
-static inline int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static inline int is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* Results of reading one member. */
 enum { M_ABSENT = 0, M_STRING = 1, M_OTHER = 2, M_DEAD = -1 };
 
 /* Member `key` of object obj as a trimmed, decoded string in the arena. M_ABSENT when missing or
  * null, M_OTHER when another type (node in *node), M_DEAD when dead-lettered (*rc set). */
-static int member_str(hr_reader *r, int obj, const char *key, const char *field, hr__str *out, int *node,
-                      int *rc) {
+static int member_str(hr_reader *r, int obj, const char *key, const char *field, hr__str *out, int *node, int *rc) {
   const hr_json *j = &r->json;
   int v = hr_json_get(j, obj, key);
   int type = hr_json_type_of(j, v);
@@ -78,8 +81,8 @@ static int member_str(hr_reader *r, int obj, const char *key, const char *field,
   char *buf = raw <= 6u * HR_MAX_FIELD_BYTES ? hr__alloc(r, raw) : NULL;
   size_t n = buf ? hr_json_str(j, v, buf) : raw;
   if (n > HR_MAX_FIELD_BYTES || !buf) {
-    *rc = hr__dead(r, HR_DL_oversized, field, "%s is %zu bytes, over the %u-byte limit for a field; shorten it",
-                   field, n, HR_MAX_FIELD_BYTES);
+    *rc = hr__dead(r, HR_DL_oversized, field, "%s is %zu bytes, over the %u-byte limit for a field; shorten it", field,
+                   n, HR_MAX_FIELD_BYTES);
     return M_DEAD;
   }
   if (memchr(buf, '\0', n)) {
@@ -87,8 +90,10 @@ static int member_str(hr_reader *r, int obj, const char *key, const char *field,
     return M_DEAD;
   }
   char *s = buf;
-  while (n && is_space(s[0])) s++, n--;
-  while (n && is_space(s[n - 1])) n--;
+  while (n && is_space(s[0]))
+    s++, n--;
+  while (n && is_space(s[n - 1]))
+    n--;
   s[n] = '\0';
   out->s = s;
   out->n = n;
@@ -141,8 +146,7 @@ static int custody_event(hr_reader *r) {
       hr__str type, value;
       if ((m = member_str(r, id, "type", "personReference.identifiers.type", &type, NULL, &rc)) == M_DEAD) return rc;
       if (m != M_STRING || !hr__eq(type.s, type.n, "NOMS")) continue;
-      if ((m = member_str(r, id, "value", "personReference.identifiers.value", &value, NULL, &rc)) == M_DEAD)
-        return rc;
+      if ((m = member_str(r, id, "value", "personReference.identifiers.value", &value, NULL, &rc)) == M_DEAD) return rc;
       if (m == M_STRING) noms = value;
     }
   }
@@ -194,7 +198,8 @@ static int custody_event(hr_reader *r) {
   int prt = hr_json_type_of(j, pr);
   if (pr >= 0 && prt != HR_JSON_NULL && prt != HR_JSON_OBJECT) {
     node_text(r, pr, &t, &tn);
-    return hr__dead_value(r, HR_DL_not_parseable, "prisoner", t, tn, "is not a JSON object; send an object or leave it out");
+    return hr__dead_value(r, HR_DL_not_parseable, "prisoner", t, tn,
+                          "is not a JSON object; send an object or leave it out");
   }
   if (prt != HR_JSON_OBJECT) pr = -1;
   hr__str first = {NULL, 0}, last = {NULL, 0}, dob = {NULL, 0}, postcode = {NULL, 0}, la = {NULL, 0};
@@ -214,7 +219,8 @@ static int custody_event(hr_reader *r) {
       return hr__dead_value(r, HR_DL_bad_date, "dateOfBirth", t, tn, "is not a date; write it as \"YYYY-MM-DD\"");
     }
     if (m == M_STRING && dob.n && hr_parse_date(dob.s, dob.n, &dob_days) != 0)
-      return hr__dead_value(r, HR_DL_bad_date, "dateOfBirth", dob.s, dob.n, "is not a real date; write it as YYYY-MM-DD");
+      return hr__dead_value(r, HR_DL_bad_date, "dateOfBirth", dob.s, dob.n,
+                            "is not a real date; write it as YYYY-MM-DD");
 
     /* dependants: a non-negative integer, as a JSON number or a string of digits. */
     int dv = hr_json_get(j, pr, "dependants");
@@ -251,8 +257,10 @@ static int custody_event(hr_reader *r) {
   } else if (nhs_m == M_OTHER) {
     /* A JSON number keeps its text: 9434765919 reads as those digits; anything else fails. */
     node_text(r, nhs_node, &t, &tn);
-    if (hr_json_type_of(j, nhs_node) == HR_JSON_NUMBER && tn <= 32) hr__subject_nhs(r, t, tn);
-    else hr__subject_nhs(r, "x", 1);
+    if (hr_json_type_of(j, nhs_node) == HR_JSON_NUMBER && tn <= 32)
+      hr__subject_nhs(r, t, tn);
+    else
+      hr__subject_nhs(r, "x", 1);
   }
   hr__str empty = hr__copy(r, "", 0);
   if (!r->subject.nhs_number[0]) r->subject.nhs_number = empty.s;
@@ -290,13 +298,17 @@ int hr__custody_next(hr_reader *r) {
     size_t b = start, n = end - start;
     if (n >= 3 && memcmp(d + b, "\xEF\xBB\xBF", 3) == 0) b += 3, n -= 3; /* a BOM per line, as some tools write */
     size_t k = 0;
-    while (k < n && is_space(d[b + k])) k++;
+    while (k < n && is_space(d[b + k]))
+      k++;
     if (k == n) continue; /* blank line */
     if (end - start > HR_MAX_RECORD_BYTES)
       return hr__dead(r, HR_DL_oversized, "", "the line is %zu bytes, over the %u-byte limit; split or shorten it",
                       end - start, HR_MAX_RECORD_BYTES);
-    if (!hr_utf8_valid(d + b, n))
-      return hr__dead(r, HR_DL_invalid_utf8, "", "the line has bytes that are not UTF-8; send the JSON as UTF-8");
+    size_t bad = hr__utf8_invalid_at(d + b, n);
+    if (bad < n)
+      return hr__dead(r, HR_DL_invalid_utf8, "",
+                      "the line has a byte that is not UTF-8 at byte %zu (0x%02X); send the JSON as UTF-8",
+                      b - start + bad + 1, (unsigned)(unsigned char)d[b + bad]);
     if (memchr(d + b, '\0', n))
       return hr__dead(r, HR_DL_not_parseable, "", "the line contains a NUL byte; send one JSON object per line");
     int rc = hr_json_parse(&r->json, d + b, n);

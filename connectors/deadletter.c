@@ -34,7 +34,8 @@ void hr_deadletter_to_json(const hr_deadletter *dl, hr_buf *out) {
     raw_len = HR_DL_RAW_MAX;
     /* Cut on a UTF-8 boundary: back off over continuation bytes. */
     const unsigned char *u = (const unsigned char *)dl->raw;
-    for (int k = 0; k < 3 && raw_len > 0 && (u[raw_len] & 0xC0) == 0x80; k++) raw_len--;
+    for (int k = 0; k < 3 && raw_len > 0 && (u[raw_len] & 0xC0) == 0x80; k++)
+      raw_len--;
     truncated = 1;
   }
   hr_buf_puts(out, "{\"source\":");
@@ -73,8 +74,10 @@ size_t hr__printable(const char *s, size_t n, char *out, size_t cap) {
       o += 3;
       break;
     }
-    if (ok) memcpy(out + o, u + i, l);
-    else out[o] = '?';
+    if (ok)
+      memcpy(out + o, u + i, l);
+    else
+      out[o] = '?';
     o += w;
     i += ok ? l : 1;
   }

@@ -15,14 +15,16 @@ size_t hr_hl7_next_msh(const char *data, size_t len, size_t pos, uint64_t *lines
   /* Skip the current segment's first bytes so an "MSH" at pos is not found again. */
   if (i < len && !hr_hl7_is_segsep(u[i])) i++;
   for (;;) {
-    while (i < len && !hr_hl7_is_segsep(u[i])) i++;
+    while (i < len && !hr_hl7_is_segsep(u[i]))
+      i++;
     if (i >= len) break;
     while (i < len && hr_hl7_is_segsep(u[i])) {
       if (u[i] == '\n' || (u[i] == '\r' && (i + 1 >= len || u[i + 1] != '\n'))) nl++;
       i++;
     }
     size_t k = i;
-    while (k < len && hr_hl7_is_frame(u[k])) k++;
+    while (k < len && hr_hl7_is_frame(u[k]))
+      k++;
     if (k < len && starts_msh(data, len, k)) {
       i = k;
       break;
@@ -45,11 +47,15 @@ int hr_hl7_parse(hr_hl7_msg *m, const char *s, size_t n, const char **why) {
   int first = 1;
   while (i < n) {
     size_t st = i;
-    while (i < n && !hr_hl7_is_segsep((unsigned char)s[i])) i++;
+    while (i < n && !hr_hl7_is_segsep((unsigned char)s[i]))
+      i++;
     hr_hl7_span seg = {s + st, i - st};
-    while (i < n && hr_hl7_is_segsep((unsigned char)s[i])) i++;
-    while (seg.n && hr_hl7_is_frame((unsigned char)seg.s[0])) seg.s++, seg.n--;
-    while (seg.n && hr_hl7_is_frame((unsigned char)seg.s[seg.n - 1])) seg.n--;
+    while (i < n && hr_hl7_is_segsep((unsigned char)s[i]))
+      i++;
+    while (seg.n && hr_hl7_is_frame((unsigned char)seg.s[0]))
+      seg.s++, seg.n--;
+    while (seg.n && hr_hl7_is_frame((unsigned char)seg.s[seg.n - 1]))
+      seg.n--;
     if (seg.n == 0) continue;
     if (first) {
       first = 0;
@@ -66,7 +72,8 @@ int hr_hl7_parse(hr_hl7_msg *m, const char *s, size_t n, const char **why) {
       /* MSH-2: up to four encoding characters. */
       size_t k = 4, e = 0;
       char enc[4] = {0, 0, 0, 0};
-      while (k < seg.n && seg.s[k] != m->fs && e < 4) enc[e++] = seg.s[k++];
+      while (k < seg.n && seg.s[k] != m->fs && e < 4)
+        enc[e++] = seg.s[k++];
       if (e == 0) memcpy(enc, "^~\\&", 4);
       for (size_t a = 0; a < 4; a++) {
         if (!enc[a]) continue;
@@ -82,9 +89,12 @@ int hr_hl7_parse(hr_hl7_msg *m, const char *s, size_t n, const char **why) {
     }
     if (seg.n >= 3 && (seg.n == 3 || seg.s[3] == m->fs)) {
       hr_hl7_span *slot = NULL;
-      if (memcmp(seg.s, "EVN", 3) == 0) slot = &m->evn;
-      else if (memcmp(seg.s, "PID", 3) == 0) slot = &m->pid;
-      else if (memcmp(seg.s, "PV1", 3) == 0) slot = &m->pv1;
+      if (memcmp(seg.s, "EVN", 3) == 0)
+        slot = &m->evn;
+      else if (memcmp(seg.s, "PID", 3) == 0)
+        slot = &m->pid;
+      else if (memcmp(seg.s, "PV1", 3) == 0)
+        slot = &m->pv1;
       if (slot && !slot->s) *slot = seg;
     }
   }
@@ -131,9 +141,15 @@ hr_hl7_span hr_hl7_field(const hr_hl7_msg *m, hr_hl7_span seg, int n) {
   return piece(seg, m->fs, n);
 }
 
-hr_hl7_span hr_hl7_rep(const hr_hl7_msg *m, hr_hl7_span f, int r) { return piece(f, m->rep, r); }
-hr_hl7_span hr_hl7_comp(const hr_hl7_msg *m, hr_hl7_span v, int c) { return piece(v, m->comp, c - 1); }
-hr_hl7_span hr_hl7_sub(const hr_hl7_msg *m, hr_hl7_span v, int s) { return piece(v, m->sub, s - 1); }
+hr_hl7_span hr_hl7_rep(const hr_hl7_msg *m, hr_hl7_span f, int r) {
+  return piece(f, m->rep, r);
+}
+hr_hl7_span hr_hl7_comp(const hr_hl7_msg *m, hr_hl7_span v, int c) {
+  return piece(v, m->comp, c - 1);
+}
+hr_hl7_span hr_hl7_sub(const hr_hl7_msg *m, hr_hl7_span v, int s) {
+  return piece(v, m->sub, s - 1);
+}
 
 int hr_hl7_iter(hr_hl7_span v, char sep, size_t *cursor, hr_hl7_span *out) {
   if (!v.s || *cursor > v.n) return 0;
@@ -164,14 +180,14 @@ size_t hr_hl7_unescape(const hr_hl7_msg *m, hr_hl7_span v, char *out) {
     }
     char code = v.s[i + 1], rep = 0;
     switch (code) {
-      case 'F': rep = m->fs; break;
-      case 'S': rep = m->comp; break;
-      case 'T': rep = m->sub; break;
-      case 'R': rep = m->rep; break;
-      case 'E': rep = m->esc; break;
-      case 'H':
-      case 'N': i += 2; continue; /* highlighting on/off: no text */
-      default: break;
+    case 'F': rep = m->fs; break;
+    case 'S': rep = m->comp; break;
+    case 'T': rep = m->sub; break;
+    case 'R': rep = m->rep; break;
+    case 'E': rep = m->esc; break;
+    case 'H':
+    case 'N': i += 2; continue; /* highlighting on/off: no text */
+    default: break;
     }
     if (!rep) {
       out[o++] = c;

@@ -20,13 +20,17 @@ typedef struct hr_hl7_span {
 typedef struct hr_hl7_msg {
   const char *data;
   size_t len;
-  char fs, comp, rep, esc, sub; /* separators; 0 when MSH-2 does not define one */
+  char fs, comp, rep, esc, sub;   /* separators; 0 when MSH-2 does not define one */
   hr_hl7_span msh, evn, pid, pv1; /* first occurrence of each segment; .s NULL when absent */
 } hr_hl7_msg;
 
 /* 1 for the bytes that separate segments (CR, LF); 1 for the MLLP framing bytes (0x0B, 0x1C). */
-static inline int hr_hl7_is_segsep(unsigned char c) { return c == '\r' || c == '\n'; }
-static inline int hr_hl7_is_frame(unsigned char c) { return c == 0x0B || c == 0x1C; }
+static inline int hr_hl7_is_segsep(unsigned char c) {
+  return c == '\r' || c == '\n';
+}
+static inline int hr_hl7_is_frame(unsigned char c) {
+  return c == 0x0B || c == 0x1C;
+}
 
 /* Scans from pos (a segment start) to the start of the next segment beginning "MSH" (after any
  * framing bytes: the offset returned is that of the "M"), or len.

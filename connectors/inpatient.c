@@ -17,19 +17,18 @@ static const struct {
   int seg, n;
   const char *name;
 } read_fields[] = {
-    {S_MSH, 4, "MSH-4"},   {S_MSH, 7, "MSH-7"},   {S_MSH, 9, "MSH-9"},   {S_MSH, 10, "MSH-10"},
-    {S_MSH, 12, "MSH-12"}, {S_EVN, 1, "EVN-1"},   {S_EVN, 2, "EVN-2"},   {S_EVN, 6, "EVN-6"},
-    {S_PID, 3, "PID-3"},   {S_PID, 5, "PID-5"},   {S_PID, 7, "PID-7"},   {S_PID, 8, "PID-8"},
-    {S_PID, 11, "PID-11"}, {S_PV1, 2, "PV1-2"},   {S_PV1, 10, "PV1-10"}, {S_PV1, 19, "PV1-19"},
-    {S_PV1, 44, "PV1-44"}, {S_PV1, 45, "PV1-45"},
+    {S_MSH, 4, "MSH-4"},   {S_MSH, 7, "MSH-7"},   {S_MSH, 9, "MSH-9"},   {S_MSH, 10, "MSH-10"}, {S_MSH, 12, "MSH-12"},
+    {S_EVN, 1, "EVN-1"},   {S_EVN, 2, "EVN-2"},   {S_EVN, 6, "EVN-6"},   {S_PID, 3, "PID-3"},   {S_PID, 5, "PID-5"},
+    {S_PID, 7, "PID-7"},   {S_PID, 8, "PID-8"},   {S_PID, 11, "PID-11"}, {S_PV1, 2, "PV1-2"},   {S_PV1, 10, "PV1-10"},
+    {S_PV1, 19, "PV1-19"}, {S_PV1, 44, "PV1-44"}, {S_PV1, 45, "PV1-45"},
 };
 
 static hr_hl7_span seg_of(const hr_hl7_msg *m, int seg) {
   switch (seg) {
-    case S_MSH: return m->msh;
-    case S_EVN: return m->evn;
-    case S_PID: return m->pid;
-    default: return m->pv1;
+  case S_MSH: return m->msh;
+  case S_EVN: return m->evn;
+  case S_PID: return m->pid;
+  default: return m->pv1;
   }
 }
 
@@ -43,7 +42,9 @@ static const struct {
     {"A13", HEARTH__V1__ADT_TRIGGER__ADT_A13},
 };
 
-static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
+static inline int is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 /* A value unescaped into the arena and trimmed. The HL7 null "" reads as empty unless keep_null
  * (PV1-10 keeps it: "" clears the service, empty leaves it unchanged; see README). */
@@ -52,8 +53,10 @@ static hr__str value(hr_reader *r, const hr_hl7_msg *m, hr_hl7_span v, int keep_
   if (!out.s) return hr__copy(r, "", 0);
   size_t n = hr_hl7_unescape(m, v, out.s);
   char *s = out.s;
-  while (n && is_blank(s[0])) s++, n--;
-  while (n && is_blank(s[n - 1])) n--;
+  while (n && is_blank(s[0]))
+    s++, n--;
+  while (n && is_blank(s[n - 1]))
+    n--;
   s[n] = '\0';
   if (!keep_null && n == 2 && s[0] == '"' && s[1] == '"') s[n = 0] = '\0';
   out.s = s;
@@ -98,19 +101,24 @@ static int message(hr_reader *r) {
   if (len > HR_MAX_HL7_MESSAGE_BYTES)
     return hr__dead(r, HR_DL_oversized, "", "the message is %zu bytes, over the %u-byte limit; split or shorten it",
                     len, HR_MAX_HL7_MESSAGE_BYTES);
-  if (!hr_utf8_valid(d, len))
-    return hr__dead(r, HR_DL_invalid_utf8, "", "the message has bytes that are not UTF-8; send HL7 encoded as UTF-8");
+  size_t bad = hr__utf8_invalid_at(d, len);
+  if (bad < len)
+    return hr__dead(r, HR_DL_invalid_utf8, "",
+                    "the message has a byte that is not UTF-8 at byte %zu (0x%02X); send HL7 encoded as UTF-8", bad + 1,
+                    (unsigned)(unsigned char)d[bad]);
   if (memchr(d, '\0', len))
     return hr__dead(r, HR_DL_not_parseable, "", "the message contains a NUL byte; send HL7 v2 text");
-  if (hr_hl7_parse(m, d, len, &why) != 0) return hr__dead(r, HR_DL_not_parseable, "MSH", "%s; fix the MSH segment", why);
+  if (hr_hl7_parse(m, d, len, &why) != 0)
+    return hr__dead(r, HR_DL_not_parseable, "MSH", "%s; fix the MSH segment", why);
   if (!hr_hl7_field(m, m->msh, 9).s)
     return hr__dead(r, HR_DL_not_parseable, "MSH",
                     "the MSH segment ends before MSH-9 (message type); the message is cut short, send it whole");
   for (size_t i = 0; i < sizeof read_fields / sizeof read_fields[0]; i++) {
     hr_hl7_span f = hr_hl7_field(m, seg_of(m, read_fields[i].seg), read_fields[i].n);
     if (f.n > HR_MAX_FIELD_BYTES)
-      return hr__dead(r, HR_DL_oversized, read_fields[i].name, "%s is %zu bytes, over the %u-byte limit for a field; shorten it",
-                      read_fields[i].name, f.n, HR_MAX_FIELD_BYTES);
+      return hr__dead(r, HR_DL_oversized, read_fields[i].name,
+                      "%s is %zu bytes, over the %u-byte limit for a field; shorten it", read_fields[i].name, f.n,
+                      HR_MAX_FIELD_BYTES);
   }
 
   /* MSH-9: ADT, and the trigger (MSH-9.2, else EVN-1 as older senders put it). */
@@ -118,12 +126,14 @@ static int message(hr_reader *r) {
   if (!hr__eq(type.s, type.n, "ADT")) {
     if (type.n == 0)
       return hr__dead(r, HR_DL_not_adt, "MSH-9", "MSH-9 (message type) is empty; Hearth reads ADT messages only");
-    return hr__dead_value(r, HR_DL_not_adt, "MSH-9", type.s, type.n, "is not an ADT message type; Hearth reads ADT messages only");
+    return hr__dead_value(r, HR_DL_not_adt, "MSH-9", type.s, type.n,
+                          "is not an ADT message type; Hearth reads ADT messages only");
   }
   hr__str trig = get(r, m, m->msh, 9, 2);
   if (trig.n == 0) trig = get(r, m, m->evn, 1, 1);
   if (trig.n == 0)
-    return hr__dead(r, HR_DL_missing_field, "MSH-9", "MSH-9 has no trigger event (e.g. ADT^A01); send the trigger in MSH-9.2");
+    return hr__dead(r, HR_DL_missing_field, "MSH-9",
+                    "MSH-9 has no trigger event (e.g. ADT^A01); send the trigger in MSH-9.2");
   Hearth__V1__AdtTrigger trigger = HEARTH__V1__ADT_TRIGGER__ADT_OTHER;
   for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++)
     if (hr__eq_nocase(trig.s, trig.n, triggers[i].code)) trigger = triggers[i].trigger;
@@ -131,18 +141,21 @@ static int message(hr_reader *r) {
 
   hr__str control = value(r, m, hr_hl7_field(m, m->msh, 10), 0);
   if (control.n == 0)
-    return hr__dead(r, HR_DL_missing_field, "MSH-10", "MSH-10 (message control id) is empty; every message needs a unique one");
+    return hr__dead(r, HR_DL_missing_field, "MSH-10",
+                    "MSH-10 (message control id) is empty; every message needs a unique one");
   hr__str facility = get(r, m, m->msh, 4, 1);
   if (facility.n == 0)
     return hr__dead(r, HR_DL_missing_field, "MSH-4", "MSH-4 (sending facility) is empty; send the facility's ODS code");
-  if (!m->pid.s) return hr__dead(r, HR_DL_missing_segment, "PID", "the message has no PID segment; send the patient's PID");
+  if (!m->pid.s)
+    return hr__dead(r, HR_DL_missing_segment, "PID", "the message has no PID segment; send the patient's PID");
   if (spell && !m->pv1.s)
-    return hr__dead(r, HR_DL_missing_segment, "PV1", "an ADT %s message has no PV1 segment; send the visit's PV1", trig.s);
+    return hr__dead(r, HR_DL_missing_segment, "PV1", "an ADT %s message has no PV1 segment; send the visit's PV1",
+                    trig.s);
   hr__str visit = get(r, m, m->pv1, 19, 1);
   if (spell && visit.n == 0)
-    return hr__dead(r, HR_DL_missing_field, "PV1-19",
-                    "PV1-19 (visit number) is empty; an ADT %s message needs the visit number that identifies the spell",
-                    trig.s);
+    return hr__dead(
+        r, HR_DL_missing_field, "PV1-19",
+        "PV1-19 (visit number) is empty; an ADT %s message needs the visit number that identifies the spell", trig.s);
 
   /* Event time. */
   struct {
@@ -165,8 +178,8 @@ static int message(hr_reader *r) {
     have_time = 1;
   }
   if (!have_time)
-    return hr__dead(r, HR_DL_missing_field, chain[0].name, "the message has no event time (%s, EVN-2 and MSH-7 are empty); send one",
-                    chain[0].name);
+    return hr__dead(r, HR_DL_missing_field, chain[0].name,
+                    "the message has no event time (%s, EVN-2 and MSH-7 are empty); send one", chain[0].name);
 
   /* PID-7: YYYYMMDD, then at most a time of birth. */
   hr__str dob = get(r, m, m->pid, 7, 1);
@@ -176,7 +189,9 @@ static int message(hr_reader *r) {
     int ok = dob.n >= 8 && hr_parse_date_compact(dob.s, 8, &days) == 0;
     for (size_t i = 8; ok && i < dob.n; i++)
       ok = (dob.s[i] >= '0' && dob.s[i] <= '9') || dob.s[i] == '.' || dob.s[i] == '+' || dob.s[i] == '-';
-    if (!ok) return hr__dead_value(r, HR_DL_bad_date, "PID-7", dob.s, dob.n, "is not a real date of birth; write it as YYYYMMDD");
+    if (!ok)
+      return hr__dead_value(r, HR_DL_bad_date, "PID-7", dob.s, dob.n,
+                            "is not a real date of birth; write it as YYYYMMDD");
     hr_format_date(days, dob_iso);
   }
 
@@ -232,7 +247,8 @@ int hr__inpatient_next(hr_reader *r) {
     if (i < len && !(len - i >= 3 && memcmp(d + i, "MSH", 3) == 0)) {
       size_t next = hr_hl7_next_msh(d, len, i, &r->line);
       size_t end = next;
-      while (end > i && is_gap(d[end - 1])) end--;
+      while (end > i && is_gap(d[end - 1]))
+        end--;
       r->pos = next;
       hr__record_begin(r, i, end, line);
       return hr__dead(r, HR_DL_not_parseable, "",
@@ -246,7 +262,8 @@ int hr__inpatient_next(hr_reader *r) {
   uint64_t line = r->line;
   size_t next = hr_hl7_next_msh(d, len, start, &r->line);
   size_t end = next;
-  while (end > start && is_gap(d[end - 1])) end--;
+  while (end > start && is_gap(d[end - 1]))
+    end--;
   r->pos = next;
   hr__record_begin(r, start, end, line);
   return message(r);

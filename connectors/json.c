@@ -24,8 +24,12 @@ void hr_json_free(hr_json *j) {
   j->cap = j->max = j->count = 0;
 }
 
-static inline int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static inline int is_ws(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+static inline int is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
 
 static int hexval(unsigned char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -129,19 +133,23 @@ static int parse_number(parse_state *p) {
   size_t i = p->i, n = p->n, start = i;
   if (i < n && s[i] == '-') i++;
   if (i >= n || !is_digit(s[i])) return p->i = i, fail(p, "bad number");
-  if (s[i] == '0') i++;
+  if (s[i] == '0')
+    i++;
   else
-    while (i < n && is_digit(s[i])) i++;
+    while (i < n && is_digit(s[i]))
+      i++;
   if (i < n && s[i] == '.') {
     i++;
     if (i >= n || !is_digit(s[i])) return p->i = i, fail(p, "bad number");
-    while (i < n && is_digit(s[i])) i++;
+    while (i < n && is_digit(s[i]))
+      i++;
   }
   if (i < n && (s[i] == 'e' || s[i] == 'E')) {
     i++;
     if (i < n && (s[i] == '+' || s[i] == '-')) i++;
     if (i >= n || !is_digit(s[i])) return p->i = i, fail(p, "bad number");
-    while (i < n && is_digit(s[i])) i++;
+    while (i < n && is_digit(s[i]))
+      i++;
   }
   uint32_t idx;
   int rc = new_node(p, HR_JSON_NUMBER, start, &idx);
@@ -163,7 +171,8 @@ static int parse_literal(parse_state *p, const char *word, int type) {
 }
 
 static void skip_ws(parse_state *p) {
-  while (p->i < p->n && is_ws(p->s[p->i])) p->i++;
+  while (p->i < p->n && is_ws(p->s[p->i]))
+    p->i++;
 }
 
 /* An object key and its colon. */
@@ -204,12 +213,18 @@ int hr_json_parse(hr_json *j, const char *src, size_t n) {
       if (c == '{' && (rc = parse_key(&p))) return rc;
       continue;
     }
-    if (c == '"') rc = parse_string(&p);
-    else if (c == '-' || is_digit(c)) rc = parse_number(&p);
-    else if (c == 't') rc = parse_literal(&p, "true", HR_JSON_TRUE);
-    else if (c == 'f') rc = parse_literal(&p, "false", HR_JSON_FALSE);
-    else if (c == 'n') rc = parse_literal(&p, "null", HR_JSON_NULL);
-    else rc = fail(&p, "unexpected character");
+    if (c == '"')
+      rc = parse_string(&p);
+    else if (c == '-' || is_digit(c))
+      rc = parse_number(&p);
+    else if (c == 't')
+      rc = parse_literal(&p, "true", HR_JSON_TRUE);
+    else if (c == 'f')
+      rc = parse_literal(&p, "false", HR_JSON_FALSE);
+    else if (c == 'n')
+      rc = parse_literal(&p, "null", HR_JSON_NULL);
+    else
+      rc = fail(&p, "unexpected character");
     if (rc) return rc;
 
   after_value:
@@ -229,7 +244,7 @@ int hr_json_parse(hr_json *j, const char *src, size_t n) {
       }
       if (c != (top->type == HR_JSON_OBJECT ? '}' : ']')) return fail(&p, "expected ',' or a closing bracket");
     }
-  close_container: {
+  close_container : {
     hr_json_node *top = &j->nodes[stack[--depth]];
     p.i++;
     top->end = j->count;
@@ -293,23 +308,23 @@ size_t hr_json_str(const hr_json *j, int i, char *out) {
     unsigned char e = s[k + 1];
     k += 2;
     switch (e) {
-      case 'b': out[o++] = '\b'; break;
-      case 'f': out[o++] = '\f'; break;
-      case 'n': out[o++] = '\n'; break;
-      case 'r': out[o++] = '\r'; break;
-      case 't': out[o++] = '\t'; break;
-      case 'u': {
-        unsigned long cp = (unsigned long)hex4(s + k);
-        k += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          unsigned long lo = (unsigned long)hex4(s + k + 2);
-          k += 6;
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        }
-        o += put_utf8(out + o, cp);
-        break;
+    case 'b': out[o++] = '\b'; break;
+    case 'f': out[o++] = '\f'; break;
+    case 'n': out[o++] = '\n'; break;
+    case 'r': out[o++] = '\r'; break;
+    case 't': out[o++] = '\t'; break;
+    case 'u': {
+      unsigned long cp = (unsigned long)hex4(s + k);
+      k += 4;
+      if (cp >= 0xD800 && cp <= 0xDBFF) {
+        unsigned long lo = (unsigned long)hex4(s + k + 2);
+        k += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
       }
-      default: out[o++] = (char)e; break; /* " \ / */
+      o += put_utf8(out + o, cp);
+      break;
+    }
+    default: out[o++] = (char)e; break; /* " \ / */
     }
   }
   out[o] = '\0';

@@ -54,7 +54,9 @@ int hr_json_parse(hr_json *j, const char *s, size_t n);
 /* Value of key in object node obj (the last one when a key repeats), or -1. */
 int hr_json_get(const hr_json *j, int obj, const char *key);
 /* Type of node i, or 0 when i < 0. */
-static inline int hr_json_type_of(const hr_json *j, int i) { return i < 0 ? 0 : j->nodes[i].type; }
+static inline int hr_json_type_of(const hr_json *j, int i) {
+  return i < 0 ? 0 : j->nodes[i].type;
+}
 /* First element of an array (or first key of an object), or -1; next sibling of element i. */
 int hr_json_first(const hr_json *j, int container);
 int hr_json_next(const hr_json *j, int container, int i);

@@ -17,11 +17,12 @@ static const char *table_lookup(uint32_t cp) {
   size_t lo = 0, hi = sizeof hr_norm_table / sizeof hr_norm_table[0];
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (hr_norm_table[mid].cp < cp) lo = mid + 1;
-    else hi = mid;
+    if (hr_norm_table[mid].cp < cp)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
-  if (lo < sizeof hr_norm_table / sizeof hr_norm_table[0] && hr_norm_table[lo].cp == cp)
-    return hr_norm_table[lo].out;
+  if (lo < sizeof hr_norm_table / sizeof hr_norm_table[0] && hr_norm_table[lo].cp == cp) return hr_norm_table[lo].out;
   return NULL;
 }
 
@@ -43,10 +44,12 @@ size_t hr_normalise_name(const char *s, size_t len, char *out, size_t cap) {
       continue;
     }
     uint32_t cp = l == 2 ? (c & 0x1Fu) : l == 3 ? (c & 0x0Fu) : (c & 0x07u);
-    for (size_t k = 1; k < l; k++) cp = (cp << 6) | (u[i + k] & 0x3Fu);
+    for (size_t k = 1; k < l; k++)
+      cp = (cp << 6) | (u[i + k] & 0x3Fu);
     i += l;
     const char *rep = table_lookup(cp);
-    for (; rep && *rep && o + 1 < cap; rep++) out[o++] = *rep;
+    for (; rep && *rep && o + 1 < cap; rep++)
+      out[o++] = *rep;
   }
   out[o] = '\0';
   return o;

@@ -10,7 +10,7 @@
  *       return ''.join(x for x in s if 'A' <= x <= 'Z')
  *   hand = {'\u00df': 'SS', '\u00c6': 'AE', '\u00e6': 'AE', '\u0152': 'OE', '\u0153': 'OE',
  *           '\u00d8': 'O', '\u00f8': 'O', '\u0141': 'L', '\u0142': 'L', '\u0110': 'D',
- *           '\u0111': 'D', '\u00de': 'TH', '\u00fe': 'TH'}
+ *           '\u0111': 'D', '\u00de': 'TH', '\u00fe': 'TH', '\u00d0': 'D', '\u00f0': 'D'}
  *   for cp in range(0x80, 0x110000):  # minus surrogates
  *       r = hand.get(chr(cp), pipe(chr(cp)))  # emit {cp, r} when r is not empty
  */
@@ -20,20 +20,21 @@
 #include <stdint.h>
 
 typedef struct hr_norm_entry {
-  uint32_t cp;  /* code point, ascending */
-  char out[5];  /* 1 to 4 letters A-Z, NUL-terminated */
+  uint32_t cp; /* code point, ascending */
+  char out[5]; /* 1 to 4 letters A-Z, NUL-terminated */
 } hr_norm_entry;
 
-static const hr_norm_entry hr_norm_table[1635] = {
+/* clang-format off */
+static const hr_norm_entry hr_norm_table[] = {
   {0x00AA, "A"}, {0x00BA, "O"}, {0x00C0, "A"}, {0x00C1, "A"}, {0x00C2, "A"}, {0x00C3, "A"},
   {0x00C4, "A"}, {0x00C5, "A"}, {0x00C6, "AE"}, {0x00C7, "C"}, {0x00C8, "E"}, {0x00C9, "E"},
   {0x00CA, "E"}, {0x00CB, "E"}, {0x00CC, "I"}, {0x00CD, "I"}, {0x00CE, "I"}, {0x00CF, "I"},
-  {0x00D1, "N"}, {0x00D2, "O"}, {0x00D3, "O"}, {0x00D4, "O"}, {0x00D5, "O"}, {0x00D6, "O"},
+  {0x00D0, "D"}, {0x00D1, "N"}, {0x00D2, "O"}, {0x00D3, "O"}, {0x00D4, "O"}, {0x00D5, "O"}, {0x00D6, "O"},
   {0x00D8, "O"}, {0x00D9, "U"}, {0x00DA, "U"}, {0x00DB, "U"}, {0x00DC, "U"}, {0x00DD, "Y"},
   {0x00DE, "TH"}, {0x00DF, "SS"}, {0x00E0, "A"}, {0x00E1, "A"}, {0x00E2, "A"}, {0x00E3, "A"},
   {0x00E4, "A"}, {0x00E5, "A"}, {0x00E6, "AE"}, {0x00E7, "C"}, {0x00E8, "E"}, {0x00E9, "E"},
   {0x00EA, "E"}, {0x00EB, "E"}, {0x00EC, "I"}, {0x00ED, "I"}, {0x00EE, "I"}, {0x00EF, "I"},
-  {0x00F1, "N"}, {0x00F2, "O"}, {0x00F3, "O"}, {0x00F4, "O"}, {0x00F5, "O"}, {0x00F6, "O"},
+  {0x00F0, "D"}, {0x00F1, "N"}, {0x00F2, "O"}, {0x00F3, "O"}, {0x00F4, "O"}, {0x00F5, "O"}, {0x00F6, "O"},
   {0x00F8, "O"}, {0x00F9, "U"}, {0x00FA, "U"}, {0x00FB, "U"}, {0x00FC, "U"}, {0x00FD, "Y"},
   {0x00FE, "TH"}, {0x00FF, "Y"}, {0x0100, "A"}, {0x0101, "A"}, {0x0102, "A"}, {0x0103, "A"},
   {0x0104, "A"}, {0x0105, "A"}, {0x0106, "C"}, {0x0107, "C"}, {0x0108, "C"}, {0x0109, "C"},
@@ -301,5 +302,6 @@ static const hr_norm_entry hr_norm_table[1635] = {
   {0x1F14C, "SD"}, {0x1F14D, "SS"}, {0x1F14E, "PPV"}, {0x1F14F, "WC"}, {0x1F16A, "MC"},
   {0x1F16B, "MD"}, {0x1F16C, "MR"}, {0x1F190, "DJ"},
 };
+/* clang-format on */
 
 #endif

@@ -5,13 +5,27 @@
 #include "reader_int.h"
 
 enum {
-  N_ID, N_LA, N_NHS, N_GIVEN, N_FAMILY, N_DOB, N_POSTCODE, N_STATUS, N_EFFECTIVE, N_DEPENDANTS,
-  N_HOUSEHOLD, N_IMMIGRATION, N_SUPPORT_START, N_SUPPORT_END, N_CLOSURE, N__N
+  N_ID,
+  N_LA,
+  N_NHS,
+  N_GIVEN,
+  N_FAMILY,
+  N_DOB,
+  N_POSTCODE,
+  N_STATUS,
+  N_EFFECTIVE,
+  N_DEPENDANTS,
+  N_HOUSEHOLD,
+  N_IMMIGRATION,
+  N_SUPPORT_START,
+  N_SUPPORT_END,
+  N_CLOSURE,
+  N__N
 };
 static const hr__csv_col nrpf_cols[N__N] = {
-    {"record_id", 1},         {"la_code", 0},           {"nhs_number", 0},       {"given_name", 0},
-    {"family_name", 0},       {"date_of_birth", 0},     {"postcode", 0},         {"status", 1},
-    {"effective_date", 1},    {"dependants", 0},        {"household_type", 0},   {"immigration_status", 0},
+    {"record_id", 1},          {"la_code", 0},          {"nhs_number", 0},     {"given_name", 0},
+    {"family_name", 0},        {"date_of_birth", 0},    {"postcode", 0},       {"status", 1},
+    {"effective_date", 1},     {"dependants", 0},       {"household_type", 0}, {"immigration_status", 0},
     {"support_start_date", 0}, {"support_end_date", 0}, {"closure_reason", 0},
 };
 
@@ -23,23 +37,28 @@ static int nrpf_row(hr_reader *r) {
   size_t n;
 
   hr__str id = hr__csv_str(r, N_ID);
-  if (id.n == 0) return hr__dead(r, HR_DL_missing_field, "record_id", "record_id is empty; every row needs a record_id");
+  if (id.n == 0)
+    return hr__dead(r, HR_DL_missing_field, "record_id", "record_id is empty; every row needs a record_id");
 
   hr__csv_raw(r, N_STATUS, &s, &n);
   Hearth__V1__NrpfStatus status;
-  if (hr__eq_nocase(s, n, "nrpf")) status = HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF;
-  else if (hr__eq_nocase(s, n, "recourse")) status = HEARTH__V1__NRPF_STATUS__NRPF_STATUS_RECOURSE;
+  if (hr__eq_nocase(s, n, "nrpf"))
+    status = HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF;
+  else if (hr__eq_nocase(s, n, "recourse"))
+    status = HEARTH__V1__NRPF_STATUS__NRPF_STATUS_RECOURSE;
   else if (n == 0)
     return hr__dead(r, HR_DL_missing_field, "status", "status is empty; write nrpf or recourse");
   else
-    return hr__dead_value(r, HR_DL_unknown_status, "status", s, n, "is not a status Hearth reads; write nrpf or recourse");
+    return hr__dead_value(r, HR_DL_unknown_status, "status", s, n,
+                          "is not a status Hearth reads; write nrpf or recourse");
 
   hr__str eff = hr__csv_str(r, N_EFFECTIVE);
   if (eff.n == 0)
     return hr__dead(r, HR_DL_missing_field, "effective_date",
                     "effective_date is empty; every row needs the date its status takes effect (YYYY-MM-DD)");
   if (hr_parse_date(eff.s, eff.n, &days) != 0)
-    return hr__dead_value(r, HR_DL_bad_date, "effective_date", eff.s, eff.n, "is not a real date; write it as YYYY-MM-DD");
+    return hr__dead_value(r, HR_DL_bad_date, "effective_date", eff.s, eff.n,
+                          "is not a real date; write it as YYYY-MM-DD");
 
   char *dob_s = hr__csv_date(r, N_DOB, &dob, &rc);
   if (!dob_s) return rc;

@@ -52,13 +52,13 @@ int hr_input_kind_from_name(const char *name, hr_input_kind *kind) {
 
 static const hr__csv_spec *csv_spec_of(hr_input_kind kind) {
   switch (kind) {
-    case HR_INPUT_PERSONS: return &hr__persons_spec;
-    case HR_INPUT_RELATIONSHIPS: return &hr__relationships_spec;
-    case HR_INPUT_KEY_WORKERS: return &hr__key_workers_spec;
-    case HR_INPUT_ASSIGNMENTS: return &hr__assignments_spec;
-    case HR_INPUT_ATTENDANCE: return &hr__attendance_spec;
-    case HR_INPUT_NRPF: return &hr__nrpf_spec;
-    default: return NULL;
+  case HR_INPUT_PERSONS: return &hr__persons_spec;
+  case HR_INPUT_RELATIONSHIPS: return &hr__relationships_spec;
+  case HR_INPUT_KEY_WORKERS: return &hr__key_workers_spec;
+  case HR_INPUT_ASSIGNMENTS: return &hr__assignments_spec;
+  case HR_INPUT_ATTENDANCE: return &hr__attendance_spec;
+  case HR_INPUT_NRPF: return &hr__nrpf_spec;
+  default: return NULL;
   }
 }
 
@@ -78,8 +78,7 @@ static char *dup_str(const char *s) {
   return p;
 }
 
-hr_reader *hr_reader_new(hr_input_kind kind, const char *data, size_t len, const char *source,
-                         const char *agency) {
+hr_reader *hr_reader_new(hr_input_kind kind, const char *data, size_t len, const char *source, const char *agency) {
   if ((unsigned)kind >= HR_INPUT__COUNT) return NULL;
   hr_reader *r = calloc(1, sizeof *r);
   if (!r) return NULL;
@@ -118,8 +117,10 @@ void hr_reader_free(hr_reader *r) {
 }
 
 void hr_reader_stats_get(const hr_reader *r, hr_reader_stats *out) {
-  if (r) *out = r->stats;
-  else memset(out, 0, sizeof *out);
+  if (r)
+    *out = r->stats;
+  else
+    memset(out, 0, sizeof *out);
 }
 
 void hr_reader_seek(hr_reader *r, uint64_t offset, uint64_t position) {
@@ -269,7 +270,9 @@ char *hr__upn(hr_reader *r, const char *s, size_t n) {
   return hr__copy(r, upn, 13).s;
 }
 
-void hr__subject_nhs(hr_reader *r, const char *s, size_t n) { r->subject.nhs_number = hr__nhs(r, s, n); }
+void hr__subject_nhs(hr_reader *r, const char *s, size_t n) {
+  r->subject.nhs_number = hr__nhs(r, s, n);
+}
 
 void hr__subject_names(hr_reader *r, hr__str given, hr__str family, hr__str postcode) {
   Hearth__V1__Subject *sj = &r->subject;
@@ -316,6 +319,29 @@ int hr__parse_count(const char *s, size_t n, int32_t *out) {
   return 1;
 }
 
+size_t hr__utf8_invalid_at(const char *s, size_t n) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < n) {
+    if (n - i >= 8) { /* eight ASCII bytes at a time: most text is ASCII */
+      uint64_t w;
+      memcpy(&w, u + i, 8);
+      if (!(w & UINT64_C(0x8080808080808080))) {
+        i += 8;
+        continue;
+      }
+    }
+    if (u[i] < 0x80) {
+      i++;
+      continue;
+    }
+    size_t l = hr_utf8_seq_len(u + i, n - i);
+    if (!l) return i;
+    i += l;
+  }
+  return n;
+}
+
 /* ==== CSV framing ============================================================================ */
 
 void hr__csv_raw(hr_reader *r, int k, const char **s, size_t *n) {
@@ -351,7 +377,8 @@ char *hr__csv_date(hr_reader *r, int k, int32_t *days, int *rc) {
 /* Header names are trimmed and matched case-insensitively; a later duplicate wins. */
 static void map_header(hr_reader *r) {
   const hr__csv_spec *sp = r->spec;
-  for (int k = 0; k < sp->ncols; k++) r->col[k] = -1;
+  for (int k = 0; k < sp->ncols; k++)
+    r->col[k] = -1;
   for (size_t i = 0; i < r->row.nfields && i < r->row.cap; i++) {
     const char *s;
     size_t n;
@@ -379,22 +406,16 @@ static int row_fault(hr_reader *r, int is_header) {
                     "the quote (a quote inside a quoted field is written \"\")",
                     what);
   if (bytes > HR_MAX_RECORD_BYTES)
-    return hr__dead(r, HR_DL_oversized, "", "%s is %zu bytes, over the %u-byte limit; split or shorten it",
-                    what, bytes, HR_MAX_RECORD_BYTES);
+    return hr__dead(r, HR_DL_oversized, "", "%s is %zu bytes, over the %u-byte limit; split or shorten it", what, bytes,
+                    HR_MAX_RECORD_BYTES);
   if (row->flags & HR_CSV_HIGH) {
     const char *p = r->data + row->start;
-    if (!hr_utf8_valid(p, bytes)) {
-      size_t at = 0;
-      while (at < bytes) {
-        size_t l = (unsigned char)p[at] < 0x80 ? 1 : hr_utf8_seq_len((const unsigned char *)p + at, bytes - at);
-        if (!l) break;
-        at += l;
-      }
+    size_t at = hr__utf8_invalid_at(p, bytes);
+    if (at < bytes)
       return hr__dead(r, HR_DL_invalid_utf8, "",
                       "%s has a byte that is not UTF-8 at byte %zu of the row (0x%02X); export the "
                       "file as UTF-8",
                       what, at + 1, (unsigned)(unsigned char)p[at]);
-    }
   }
   if (row->flags & HR_CSV_NUL)
     return hr__dead(r, HR_DL_not_parseable, "", "%s contains a NUL byte; export the file as UTF-8 text", what);
@@ -440,7 +461,8 @@ static int csv_take_header(hr_reader *r) {
     if (!rc && row->nfields > row->cap)
       rc = hr__dead(r, HR_DL_oversized, "", "the header row has too many columns to hold in memory");
     if (rc) { /* no usable header: every row after it says so */
-      for (int k = 0; k < r->spec->ncols; k++) r->col[k] = -1;
+      for (int k = 0; k < r->spec->ncols; k++)
+        r->col[k] = -1;
       r->header_bad = 1;
       return rc;
     }
@@ -491,8 +513,8 @@ static int csv_next(hr_reader *r) {
           if (c->s[i] == '"' && c->s[i + 1] == '"') text--, i++;
       if (text > HR_MAX_FIELD_BYTES)
         return hr__dead(r, HR_DL_oversized, r->spec->cols[k].name,
-                        "%s is %zu bytes, over the %u-byte limit for a field; shorten it",
-                        r->spec->cols[k].name, text, HR_MAX_FIELD_BYTES);
+                        "%s is %zu bytes, over the %u-byte limit for a field; shorten it", r->spec->cols[k].name, text,
+                        HR_MAX_FIELD_BYTES);
     }
     return r->spec->row(r);
   }
@@ -502,16 +524,22 @@ static int csv_next(hr_reader *r) {
 
 int hr_reader_next(hr_reader *r, hr_record *rec) {
   int type;
-  if (r->spec) type = csv_next(r);
-  else if (r->kind == HR_INPUT_CUSTODY) type = hr__custody_next(r);
-  else type = hr__inpatient_next(r);
+  if (r->spec)
+    type = csv_next(r);
+  else if (r->kind == HR_INPUT_CUSTODY)
+    type = hr__custody_next(r);
+  else
+    type = hr__inpatient_next(r);
   memset(rec, 0, sizeof *rec);
   if (!type) return 0;
   rec->type = (hr_record_type)type;
   rec->offset = r->rec_start;
   rec->position = r->rec_line;
-  if (type == HR_RECORD_EVENT) rec->event = &r->ev;
-  else if (type == HR_RECORD_REGISTER) rec->reg = &r->reg;
-  else rec->dl = &r->dl;
+  if (type == HR_RECORD_EVENT)
+    rec->event = &r->ev;
+  else if (type == HR_RECORD_REGISTER)
+    rec->reg = &r->reg;
+  else
+    rec->dl = &r->dl;
   return 1;
 }

@@ -20,11 +20,11 @@
 #include "csv.h"
 #include "json.h"
 
-#define HR_DL_RAW_MAX 4096u         /* raw bytes written in a dead letter's JSON */
-#define HR_DL_VALUE_MAX 40u         /* bytes of a bad value quoted in a dead letter's message */
+#define HR_DL_RAW_MAX 4096u          /* raw bytes written in a dead letter's JSON */
+#define HR_DL_VALUE_MAX 40u          /* bytes of a bad value quoted in a dead letter's message */
 #define HR_ARENA_BYTES (96u * 1024u) /* per-record string storage */
 #define HR_MAX_WARNINGS 4
-#define HR_CSV_MAX_KNOWN 16         /* known columns of any CSV kind */
+#define HR_CSV_MAX_KNOWN 16 /* known columns of any CSV kind */
 
 typedef struct hr__csv_col {
   const char *name;       /* lower case, as matched against the trimmed header */
@@ -56,12 +56,12 @@ struct hr_reader {
   hr_input_kind kind;
   const char *data; /* the input (not owned) */
   size_t len;
-  char *source;     /* owned copies */
+  char *source; /* owned copies */
   char *agency;
-  size_t pos;       /* JSON lines, HL7: offset of the next record */
-  uint64_t line;    /* its 1-based line */
-  size_t bom;       /* 3 when the input starts with a UTF-8 byte-order mark, else 0 */
-  int started;      /* CSV: header read; HL7: leading bytes before the first MSH dealt with */
+  size_t pos;    /* JSON lines, HL7: offset of the next record */
+  uint64_t line; /* its 1-based line */
+  size_t bom;    /* 3 when the input starts with a UTF-8 byte-order mark, else 0 */
+  int started;   /* CSV: header read; HL7: leading bytes before the first MSH dealt with */
   hr_reader_stats stats;
 
   /* The record being parsed. */
@@ -90,13 +90,13 @@ struct hr_reader {
   const hr__csv_spec *spec;
   hr_csv csv;
   hr_csv_row row;
-  size_t header_fields;        /* fields in the header row */
-  int col[HR_CSV_MAX_KNOWN];   /* header index of each known column; -1 when absent */
+  size_t header_fields;            /* fields in the header row */
+  int col[HR_CSV_MAX_KNOWN];       /* header index of each known column; -1 when absent */
   hr__cell cell[HR_CSV_MAX_KNOWN]; /* the current row's cell of each known column */
-  int missing_col;             /* first required known column absent; -1 when none */
-  int header_bad;              /* the header row was dead-lettered: no row can be read */
+  int missing_col;                 /* first required known column absent; -1 when none */
+  int header_bad;                  /* the header row was dead-lettered: no row can be read */
   uint64_t header_line;
-  size_t data_start;           /* offset just after the header row, and its line */
+  size_t data_start; /* offset just after the header row, and its line */
   uint64_t data_line;
 
   /* Custody. */
@@ -124,8 +124,7 @@ void hr__warn(hr_reader *r, const char *code);
 int hr__dead(hr_reader *r, hr_dl_reason reason, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* As hr__dead with the message `FIELD "VALUE" TAIL` (value cut short and made printable). */
-int hr__dead_value(hr_reader *r, hr_dl_reason reason, const char *field, const char *value, size_t n,
-                   const char *tail);
+int hr__dead_value(hr_reader *r, hr_dl_reason reason, const char *field, const char *value, size_t n, const char *tail);
 /* Writes s[0..n) printable and cut to HR_DL_VALUE_MAX bytes into out; returns its length. */
 size_t hr__printable(const char *s, size_t n, char *out, size_t cap);
 
@@ -152,11 +151,15 @@ hr__str hr__csv_str(hr_reader *r, int k);
 char *hr__csv_date(hr_reader *r, int k, int32_t *days, int *rc);
 
 /* Per-format entry points. */
-extern const hr__csv_spec hr__persons_spec, hr__relationships_spec, hr__key_workers_spec,
-    hr__assignments_spec, hr__attendance_spec, hr__nrpf_spec;
+extern const hr__csv_spec hr__persons_spec, hr__relationships_spec, hr__key_workers_spec, hr__assignments_spec,
+    hr__attendance_spec, hr__nrpf_spec;
 int hr__custody_next(hr_reader *r);   /* returns a record type, or 0 at the end */
 int hr__inpatient_next(hr_reader *r); /* idem */
 int hr__custody_init(hr_reader *r);   /* 0 or HR_ENOMEM */
+
+/* Offset of the first byte of s that does not start valid UTF-8 (as hr_utf8_valid judges), or n
+ * when all of s is valid; skips ASCII eight bytes at a time. */
+size_t hr__utf8_invalid_at(const char *s, size_t n);
 
 /* A count of things: digits only, at most INT32_MAX. 1 when valid. */
 int hr__parse_count(const char *s, size_t n, int32_t *out);

@@ -2,6 +2,8 @@
  * key_workers.csv and assignments.csv, each row a RegisterRecord. The CSV framing is reader.c's;
  * this file says what each column means and which values sink a row. */
 #include "hr_time.h"
+#include <string.h>
+
 #include "reader_int.h"
 
 static int need(hr_reader *r, hr__str v, const char *name, int *rc) {
@@ -14,8 +16,8 @@ static int need(hr_reader *r, hr__str v, const char *name, int *rc) {
 
 enum { P_ID, P_LA, P_NHS, P_UPN, P_GIVEN, P_FAMILY, P_DOB, P_SEX, P_POSTCODE, P__N };
 static const hr__csv_col persons_cols[P__N] = {
-    {"person_id", 1}, {"la_code", 1},     {"nhs_number", 0},    {"upn", 0},      {"given_name", 0},
-    {"family_name", 0}, {"date_of_birth", 0}, {"sex", 0}, {"postcode", 0},
+    {"person_id", 1},   {"la_code", 0},       {"nhs_number", 0}, {"upn", 0},      {"given_name", 0},
+    {"family_name", 0}, {"date_of_birth", 0}, {"sex", 0},        {"postcode", 0},
 };
 
 static int persons_row(hr_reader *r) {
@@ -23,7 +25,7 @@ static int persons_row(hr_reader *r) {
   int rc = 0;
   int32_t dob;
   hr__str id = hr__csv_str(r, P_ID), la = hr__csv_str(r, P_LA);
-  if (!need(r, id, "person_id", &rc) || !need(r, la, "la_code", &rc)) return rc;
+  if (!need(r, id, "person_id", &rc)) return rc; /* an empty la_code is an unknown LA (R36) */
   char *dob_s = hr__csv_date(r, P_DOB, &dob, &rc);
   if (!dob_s) return rc;
 
@@ -43,7 +45,8 @@ static int persons_row(hr_reader *r) {
   p->family_name = hr__csv_str(r, P_FAMILY).s;
   p->postcode = hr__csv_str(r, P_POSTCODE).s;
   hr__csv_raw(r, P_SEX, &s, &n);
-  if (n == 0) p->sex = hr__copy(r, "", 0).s;
+  if (n == 0)
+    p->sex = hr__copy(r, "", 0).s;
   else if (n == 1 && (hr__eq_nocase(s, n, "M") || hr__eq_nocase(s, n, "F") || hr__eq_nocase(s, n, "U"))) {
     char c = (char)(s[0] & ~0x20);
     p->sex = hr__copy(r, &c, 1).s;
@@ -87,7 +90,8 @@ static int relationships_row(hr_reader *r) {
     return rc;
   Hearth__V1__RelationshipType t = HEARTH__V1__RELATIONSHIP_TYPE__RELATIONSHIP_TYPE_UNSPECIFIED;
   for (size_t i = 0; i < sizeof relationship_types / sizeof relationship_types[0]; i++)
-    if (hr__eq_nocase(type.s, type.n, relationship_types[i].name)) t = relationship_types[i].type;
+    if (type.n == strlen(relationship_types[i].name) && memcmp(type.s, relationship_types[i].name, type.n) == 0)
+      t = relationship_types[i].type; /* exact, as REFERENCE spells them (R30) */
   if (!t)
     return hr__dead_value(r, HR_DL_unknown_code, "relationship", type.s, type.n,
                           "is not a relationship Hearth reads; use parent, step_parent, carer, "
@@ -143,7 +147,10 @@ const hr__csv_spec hr__key_workers_spec = {key_workers_cols, K__N, key_workers_r
 
 enum { A_CHILD, A_KW, A_START, A_END, A__N };
 static const hr__csv_col assignments_cols[A__N] = {
-    {"child_person_id", 1}, {"key_worker_id", 1}, {"start_date", 0}, {"end_date", 0},
+    {"child_person_id", 1},
+    {"key_worker_id", 1},
+    {"start_date", 0},
+    {"end_date", 0},
 };
 
 static int assignments_row(hr_reader *r) {

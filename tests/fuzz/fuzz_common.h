@@ -14,12 +14,12 @@
 #include "connector.h"
 #include "hr_buf.h"
 
-#define FUZZ_CHECK(cond)                                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      fprintf(stderr, "fuzz invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      abort();                                                                        \
-    }                                                                                 \
+#define FUZZ_CHECK(cond)                                                                                               \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      fprintf(stderr, "fuzz invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__);                               \
+      abort();                                                                                                         \
+    }                                                                                                                  \
   } while (0)
 
 static void fuzz_check_str(const char *s) {
@@ -30,14 +30,17 @@ static void fuzz_check_str(const char *s) {
 
 static void fuzz_check_subject(const Hearth__V1__Subject *s) {
   FUZZ_CHECK(s != NULL);
-  const char *f[] = {s->nhs_number, s->upn, s->given_name, s->family_name, s->date_of_birth,
-                     s->sex, s->postcode, s->given_name_norm, s->family_name_norm, s->postcode_norm};
-  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) fuzz_check_str(f[i]);
+  const char *f[] = {s->nhs_number, s->upn,      s->given_name,      s->family_name,      s->date_of_birth,
+                     s->sex,        s->postcode, s->given_name_norm, s->family_name_norm, s->postcode_norm};
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+    fuzz_check_str(f[i]);
   FUZZ_CHECK(strlen(s->nhs_number) == 0 || strlen(s->nhs_number) == 10);
   FUZZ_CHECK(strlen(s->upn) == 0 || strlen(s->upn) == 13);
   FUZZ_CHECK(strlen(s->date_of_birth) == 0 || strlen(s->date_of_birth) == 10);
-  for (const char *p = s->given_name_norm; *p; p++) FUZZ_CHECK(*p >= 'A' && *p <= 'Z');
-  for (const char *p = s->family_name_norm; *p; p++) FUZZ_CHECK(*p >= 'A' && *p <= 'Z');
+  for (const char *p = s->given_name_norm; *p; p++)
+    FUZZ_CHECK(*p >= 'A' && *p <= 'Z');
+  for (const char *p = s->family_name_norm; *p; p++)
+    FUZZ_CHECK(*p >= 'A' && *p <= 'Z');
 }
 
 static void fuzz_check_event(hr_input_kind kind, const Hearth__V1__AgencyEvent *e) {
@@ -47,53 +50,54 @@ static void fuzz_check_event(hr_input_kind kind, const Hearth__V1__AgencyEvent *
   fuzz_check_str(e->la_code);
   fuzz_check_subject(e->subject);
   FUZZ_CHECK(e->n_quality_warnings <= 4);
-  for (size_t i = 0; i < e->n_quality_warnings; i++) fuzz_check_str(e->quality_warnings[i]);
+  for (size_t i = 0; i < e->n_quality_warnings; i++)
+    fuzz_check_str(e->quality_warnings[i]);
   switch (kind) {
-    case HR_INPUT_CUSTODY:
-      FUZZ_CHECK(e->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_CUSTODY);
-      fuzz_check_str(e->custody->event_type);
-      fuzz_check_str(e->custody->reason);
-      fuzz_check_str(e->custody->noms_number);
-      fuzz_check_str(e->custody->prison_id);
-      fuzz_check_str(e->custody->occurred_at);
-      FUZZ_CHECK(e->custody->effect >= 1 && e->custody->effect <= 3);
-      FUZZ_CHECK(e->custody->kind >= 1 && e->custody->kind <= 2);
-      FUZZ_CHECK(e->custody->noms_number[0] && e->custody->dependants >= 0);
-      break;
-    case HR_INPUT_INPATIENT:
-      FUZZ_CHECK(e->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_INPATIENT);
-      fuzz_check_str(e->inpatient->trigger_code);
-      fuzz_check_str(e->inpatient->sending_facility);
-      fuzz_check_str(e->inpatient->control_id);
-      fuzz_check_str(e->inpatient->patient_class);
-      fuzz_check_str(e->inpatient->hospital_service);
-      fuzz_check_str(e->inpatient->visit_number);
-      fuzz_check_str(e->inpatient->hl7_version);
-      FUZZ_CHECK(e->inpatient->control_id[0] && e->inpatient->sending_facility[0]);
-      FUZZ_CHECK(e->inpatient->trigger != HEARTH__V1__ADT_TRIGGER__ADT_TRIGGER_UNSPECIFIED);
-      break;
-    case HR_INPUT_ATTENDANCE:
-      FUZZ_CHECK(e->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_ATTENDANCE);
-      fuzz_check_str(e->attendance->school_urn);
-      fuzz_check_str(e->attendance->date);
-      fuzz_check_str(e->attendance->code);
-      FUZZ_CHECK(strlen(e->attendance->date) == 10);
-      FUZZ_CHECK(e->attendance->session == 1 || e->attendance->session == 2);
-      FUZZ_CHECK(e->attendance->category >= 1 && e->attendance->category <= 5);
-      break;
-    case HR_INPUT_NRPF:
-      FUZZ_CHECK(e->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_NRPF);
-      fuzz_check_str(e->nrpf->record_id);
-      fuzz_check_str(e->nrpf->effective_date);
-      fuzz_check_str(e->nrpf->household_type);
-      fuzz_check_str(e->nrpf->immigration_status);
-      fuzz_check_str(e->nrpf->support_start_date);
-      fuzz_check_str(e->nrpf->support_end_date);
-      fuzz_check_str(e->nrpf->closure_reason);
-      FUZZ_CHECK(e->nrpf->record_id[0] && e->nrpf->dependants >= 0);
-      FUZZ_CHECK(e->nrpf->status == 1 || e->nrpf->status == 2);
-      break;
-    default: FUZZ_CHECK(0);
+  case HR_INPUT_CUSTODY:
+    FUZZ_CHECK(e->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_CUSTODY);
+    fuzz_check_str(e->custody->event_type);
+    fuzz_check_str(e->custody->reason);
+    fuzz_check_str(e->custody->noms_number);
+    fuzz_check_str(e->custody->prison_id);
+    fuzz_check_str(e->custody->occurred_at);
+    FUZZ_CHECK(e->custody->effect >= 1 && e->custody->effect <= 3);
+    FUZZ_CHECK(e->custody->kind >= 1 && e->custody->kind <= 2);
+    FUZZ_CHECK(e->custody->noms_number[0] && e->custody->dependants >= 0);
+    break;
+  case HR_INPUT_INPATIENT:
+    FUZZ_CHECK(e->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_INPATIENT);
+    fuzz_check_str(e->inpatient->trigger_code);
+    fuzz_check_str(e->inpatient->sending_facility);
+    fuzz_check_str(e->inpatient->control_id);
+    fuzz_check_str(e->inpatient->patient_class);
+    fuzz_check_str(e->inpatient->hospital_service);
+    fuzz_check_str(e->inpatient->visit_number);
+    fuzz_check_str(e->inpatient->hl7_version);
+    FUZZ_CHECK(e->inpatient->control_id[0] && e->inpatient->sending_facility[0]);
+    FUZZ_CHECK(e->inpatient->trigger != HEARTH__V1__ADT_TRIGGER__ADT_TRIGGER_UNSPECIFIED);
+    break;
+  case HR_INPUT_ATTENDANCE:
+    FUZZ_CHECK(e->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_ATTENDANCE);
+    fuzz_check_str(e->attendance->school_urn);
+    fuzz_check_str(e->attendance->date);
+    fuzz_check_str(e->attendance->code);
+    FUZZ_CHECK(strlen(e->attendance->date) == 10);
+    FUZZ_CHECK(e->attendance->session == 1 || e->attendance->session == 2);
+    FUZZ_CHECK(e->attendance->category >= 1 && e->attendance->category <= 5);
+    break;
+  case HR_INPUT_NRPF:
+    FUZZ_CHECK(e->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_NRPF);
+    fuzz_check_str(e->nrpf->record_id);
+    fuzz_check_str(e->nrpf->effective_date);
+    fuzz_check_str(e->nrpf->household_type);
+    fuzz_check_str(e->nrpf->immigration_status);
+    fuzz_check_str(e->nrpf->support_start_date);
+    fuzz_check_str(e->nrpf->support_end_date);
+    fuzz_check_str(e->nrpf->closure_reason);
+    FUZZ_CHECK(e->nrpf->record_id[0] && e->nrpf->dependants >= 0);
+    FUZZ_CHECK(e->nrpf->status == 1 || e->nrpf->status == 2);
+    break;
+  default: FUZZ_CHECK(0);
   }
   /* Every event packs and unpacks to the same time and position. */
   size_t n = hearth__v1__agency_event__get_packed_size(e);
@@ -109,30 +113,30 @@ static void fuzz_check_register(const Hearth__V1__RegisterRecord *g) {
   fuzz_check_str(g->source);
   FUZZ_CHECK(g->n_quality_warnings <= 4);
   switch (g->record_case) {
-    case HEARTH__V1__REGISTER_RECORD__RECORD_PERSON:
-      FUZZ_CHECK(g->person->person_id[0] && g->person->la_code[0]);
-      fuzz_check_str(g->person->nhs_number);
-      fuzz_check_str(g->person->upn);
-      fuzz_check_str(g->person->given_name);
-      fuzz_check_str(g->person->family_name);
-      fuzz_check_str(g->person->date_of_birth);
-      fuzz_check_str(g->person->sex);
-      fuzz_check_str(g->person->postcode);
-      break;
-    case HEARTH__V1__REGISTER_RECORD__RECORD_RELATIONSHIP:
-      FUZZ_CHECK(g->relationship->type >= 1 && g->relationship->type <= 6);
-      fuzz_check_str(g->relationship->start_date);
-      fuzz_check_str(g->relationship->end_date);
-      break;
-    case HEARTH__V1__REGISTER_RECORD__RECORD_KEY_WORKER:
-      FUZZ_CHECK(g->key_worker->key_worker_id[0]);
-      fuzz_check_str(g->key_worker->name);
-      fuzz_check_str(g->key_worker->email);
-      break;
-    case HEARTH__V1__REGISTER_RECORD__RECORD_ASSIGNMENT:
-      FUZZ_CHECK(g->assignment->child_person_id[0] && g->assignment->key_worker_id[0]);
-      break;
-    default: FUZZ_CHECK(0);
+  case HEARTH__V1__REGISTER_RECORD__RECORD_PERSON:
+    FUZZ_CHECK(g->person->person_id[0] && g->person->la_code[0]);
+    fuzz_check_str(g->person->nhs_number);
+    fuzz_check_str(g->person->upn);
+    fuzz_check_str(g->person->given_name);
+    fuzz_check_str(g->person->family_name);
+    fuzz_check_str(g->person->date_of_birth);
+    fuzz_check_str(g->person->sex);
+    fuzz_check_str(g->person->postcode);
+    break;
+  case HEARTH__V1__REGISTER_RECORD__RECORD_RELATIONSHIP:
+    FUZZ_CHECK(g->relationship->type >= 1 && g->relationship->type <= 6);
+    fuzz_check_str(g->relationship->start_date);
+    fuzz_check_str(g->relationship->end_date);
+    break;
+  case HEARTH__V1__REGISTER_RECORD__RECORD_KEY_WORKER:
+    FUZZ_CHECK(g->key_worker->key_worker_id[0]);
+    fuzz_check_str(g->key_worker->name);
+    fuzz_check_str(g->key_worker->email);
+    break;
+  case HEARTH__V1__REGISTER_RECORD__RECORD_ASSIGNMENT:
+    FUZZ_CHECK(g->assignment->child_person_id[0] && g->assignment->key_worker_id[0]);
+    break;
+  default: FUZZ_CHECK(0);
   }
   size_t n = hearth__v1__register_record__get_packed_size(g);
   uint8_t *buf = malloc(n ? n : 1);

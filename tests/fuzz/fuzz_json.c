@@ -9,12 +9,12 @@
 #include "hr_buf.h"
 #include "json.h"
 
-#define CHECK(c)                                                          \
-  do {                                                                    \
-    if (!(c)) {                                                           \
-      fprintf(stderr, "fuzz invariant broken: %s (line %d)\n", #c, __LINE__); \
-      abort();                                                            \
-    }                                                                     \
+#define CHECK(c)                                                                                                       \
+  do {                                                                                                                 \
+    if (!(c)) {                                                                                                        \
+      fprintf(stderr, "fuzz invariant broken: %s (line %d)\n", #c, __LINE__);                                          \
+      abort();                                                                                                         \
+    }                                                                                                                  \
   } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -250,7 +250,7 @@ def valid_upn(raw):
 
 # R7: letters that do not decompose under NFKD, mapped by hand (and their lower-case forms).
 UNDECOMPOSED = {"ß": "SS", "ẞ": "SS", "Æ": "AE", "æ": "AE", "Œ": "OE", "œ": "OE", "Ø": "O", "ø": "O",
-                "Ł": "L", "ł": "L", "Đ": "D", "đ": "D", "Þ": "TH", "þ": "TH"}
+                "Ł": "L", "ł": "L", "Đ": "D", "đ": "D", "Ð": "D", "ð": "D", "Þ": "TH", "þ": "TH"}
 
 
 def norm_name(s):
@@ -323,9 +323,12 @@ def read_csv(path, feed, dead):
             continue
         if not row or all(c.strip() == "" for c in row):
             continue
+        if len(row) != len(header):   # R37: a row that does not fit the header is unusable
+            dead.append((feed, pos, "row has %d cells, header %d" % (len(row), len(header))))
+            continue
         rec = {}
         for i, name in enumerate(header):
-            rec[name] = row[i].strip() if i < len(row) else ""
+            rec[name] = row[i].strip()
         yield pos, rec
 
 
@@ -609,8 +612,10 @@ def read_inpatient(path, dead, mh_services, mh_providers):
             if control_id == "":
                 raise BadRecord("missing MSH-10")                                         # F6
             visit = m.component("PV1", 19)
-            if trigger in SPELL_TRIGGERS and (facility == "" or visit == ""):
-                raise BadRecord("missing MSH-4 or PV1-19")                                # F6
+            if facility == "":
+                raise BadRecord("missing MSH-4")             # R32: MSH-4 + MSH-10 identify it
+            if trigger in SPELL_TRIGGERS and visit == "":
+                raise BadRecord("missing PV1-19")                                         # F6
             # REF 3 event time, each falling back to EVN-2 then MSH-7 when empty.
             if trigger in ("A01", "A06"):
                 chain = [("PV1", 44), ("EVN", 2), ("MSH", 7)]

@@ -6,7 +6,8 @@
 #define GOOD "C330239619590,100004,E08000025,2026-09-07,AM,/,,,"
 
 static void test_mark_fills_every_field(void) {
-  hr_reader *r = open_text(HR_INPUT_ATTENDANCE, HEADER "c330239619590,100004,E08000025,2026-09-07,pm,N,Zoë,Ó Briain,2014-05-06\n");
+  hr_reader *r =
+      open_text(HR_INPUT_ATTENDANCE, HEADER "c330239619590,100004,E08000025,2026-09-07,pm,N,Zoë,Ó Briain,2014-05-06\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_EVENT)) {
     const Hearth__V1__AgencyEvent *e = rec.event;
@@ -58,7 +59,8 @@ static void test_every_dfe_code_maps_to_its_category(void) {
       hr_record rec;
       if (EXPECT_NEXT(r, &rec, HR_RECORD_EVENT)) {
         if ((int)rec.event->attendance->category != (int)groups[g].cat)
-          hr_test_fail(__FILE__, __LINE__, "code %s: category %d, want %d", c, rec.event->attendance->category, groups[g].cat);
+          hr_test_fail(__FILE__, __LINE__, "code %s: category %d, want %d", c, rec.event->attendance->category,
+                       groups[g].cat);
         CHECK_STR(rec.event->attendance->code, c);
       }
       seen++;
@@ -72,9 +74,9 @@ static void test_session_times_are_uk_local_across_clock_changes(void) {
   static const struct {
     const char *date, *session, *want;
   } cases[] = {
-      {"2026-09-07", "AM", "2026-09-07T08:00:00Z"},  {"2026-12-01", "AM", "2026-12-01T09:00:00Z"},
-      {"2026-12-01", "PM", "2026-12-01T13:30:00Z"},  {"2026-03-29", "AM", "2026-03-29T08:00:00Z"},
-      {"2026-10-25", "PM", "2026-10-25T13:30:00Z"},  {"2026-10-24", "PM", "2026-10-24T12:30:00Z"},
+      {"2026-09-07", "AM", "2026-09-07T08:00:00Z"}, {"2026-12-01", "AM", "2026-12-01T09:00:00Z"},
+      {"2026-12-01", "PM", "2026-12-01T13:30:00Z"}, {"2026-03-29", "AM", "2026-03-29T08:00:00Z"},
+      {"2026-10-25", "PM", "2026-10-25T13:30:00Z"}, {"2026-10-24", "PM", "2026-10-24T12:30:00Z"},
   };
   hr_buf in = {0};
   hr_buf_puts(&in, HEADER);
@@ -90,7 +92,9 @@ static void test_session_times_are_uk_local_across_clock_changes(void) {
 }
 
 static void test_failing_upn_is_a_warning_not_a_dead_letter(void) {
-  hr_reader *r = open_text(HR_INPUT_ATTENDANCE, HEADER "D330239619590,1,E1,2026-09-07,AM,/,,,\nC33023961959,1,E1,2026-09-07,AM,/,,,\n,1,E1,2026-09-07,AM,/,,,\n");
+  hr_reader *r = open_text(
+      HR_INPUT_ATTENDANCE,
+      HEADER "D330239619590,1,E1,2026-09-07,AM,/,,,\nC33023961959,1,E1,2026-09-07,AM,/,,,\n,1,E1,2026-09-07,AM,/,,,\n");
   hr_record rec;
   for (int i = 0; i < 3; i++)
     if (EXPECT_NEXT(r, &rec, HR_RECORD_EVENT)) {
@@ -127,7 +131,8 @@ static void test_hostile_rows_are_dead_lettered_and_neighbours_carry_on(void) {
       {"unknown_code", "C330239619590,1,E1,2026-09-07,AM,Y8,,,", HR_DL_unknown_code, "code"},
       {"lower_case_code", "C330239619590,1,E1,2026-09-07,AM,n,,,", HR_DL_unknown_code, "code"},
       {"missing_code", "C330239619590,1,E1,2026-09-07,AM,,,,", HR_DL_missing_field, "code"},
-      {"impossible_date_of_birth", "C330239619590,1,E1,2026-09-07,AM,/,A,B,2015-06-31", HR_DL_bad_date, "date_of_birth"},
+      {"impossible_date_of_birth", "C330239619590,1,E1,2026-09-07,AM,/,A,B,2015-06-31", HR_DL_bad_date,
+       "date_of_birth"},
       {"invalid_utf8", "C330239619590,1,E1,2026-09-07,AM,/,Zo\xC3,B,", HR_DL_invalid_utf8, ""},
       {"missing_cells", "C330239619590,1,E1,2026-09-07,AM", HR_DL_not_parseable, ""},
       {"unterminated_quote_closed_later", "C330239619590,\"1,E1,2026-09-07,AM,/,,,\n\"", HR_DL_not_parseable, ""},
@@ -175,7 +180,8 @@ static const hr_test_case tests[] = {
     {"session_times_are_uk_local_across_clock_changes", test_session_times_are_uk_local_across_clock_changes},
     {"failing_upn_is_a_warning_not_a_dead_letter", test_failing_upn_is_a_warning_not_a_dead_letter},
     {"optional_columns_may_be_absent_and_columns_reordered", test_optional_columns_may_be_absent_and_columns_reordered},
-    {"hostile_rows_are_dead_lettered_and_neighbours_carry_on", test_hostile_rows_are_dead_lettered_and_neighbours_carry_on},
+    {"hostile_rows_are_dead_lettered_and_neighbours_carry_on",
+     test_hostile_rows_are_dead_lettered_and_neighbours_carry_on},
     {"missing_required_column_dead_letters_each_row", test_missing_required_column_dead_letters_each_row},
     {"unterminated_quote_at_end_keeps_earlier_marks", test_unterminated_quote_at_end_keeps_earlier_marks},
 };

@@ -105,7 +105,8 @@ static void test_scanner_spaces_around_quotes_are_allowed(void) {
 #define KW_HEADER "key_worker_id,name,email,team_id,la_code\n"
 
 static void test_header_is_trimmed_case_insensitive_and_in_any_order(void) {
-  hr_reader *r = open_text(HR_INPUT_KEY_WORKERS, "\xEF\xBB\xBF LA_Code , Key_Worker_ID,extra,NAME\nE09000007,KW1,x,\"Smith, Jo\"\n");
+  hr_reader *r = open_text(HR_INPUT_KEY_WORKERS,
+                           "\xEF\xBB\xBF LA_Code , Key_Worker_ID,extra,NAME\nE09000007,KW1,x,\"Smith, Jo\"\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_REGISTER)) {
     const Hearth__V1__KeyWorker *kw = rec.reg->key_worker;
@@ -220,7 +221,8 @@ static void test_missing_required_column_dead_letters_every_row(void) {
 }
 
 static void test_unusable_header_is_dead_lettered_and_so_is_every_row(void) {
-  hr_reader *r = open_text(HR_INPUT_KEY_WORKERS, "key_worker_id,n\xFF" "ame\nKW1,Ann\n");
+  hr_reader *r = open_text(HR_INPUT_KEY_WORKERS, "key_worker_id,n\xFF"
+                                                 "ame\nKW1,Ann\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_DEADLETTER)) {
     CHECK_INT(rec.dl->reason, HR_DL_invalid_utf8);
@@ -248,13 +250,15 @@ static void test_header_only_and_empty_inputs_yield_nothing(void) {
 static void test_megabyte_quoted_field_is_oversized_and_skipped_to_its_end(void) {
   size_t big = 1024 * 1024;
   char *field = repeat('x', big);
-  for (size_t i = 1000; i < big; i += 1000) field[i] = i % 3000 == 0 ? '\n' : ',';
+  for (size_t i = 1000; i < big; i += 1000)
+    field[i] = i % 3000 == 0 ? '\n' : ',';
   hr_buf in = {0};
   hr_buf_puts(&in, KW_HEADER "KW1,a,b,c,d\nKW2,\"");
   hr_buf_puts(&in, field);
   hr_buf_puts(&in, "\",b,c,d\nKW3,a,b,c,d\n");
   uint64_t newlines = 0;
-  for (size_t i = 0; i < big; i++) newlines += field[i] == '\n';
+  for (size_t i = 0; i < big; i++)
+    newlines += field[i] == '\n';
   hr_reader *r = hr_reader_new(HR_INPUT_KEY_WORKERS, in.data, in.len, "t", NULL);
   hr_record rec;
   EXPECT_NEXT(r, &rec, HR_RECORD_REGISTER);
@@ -302,9 +306,11 @@ static void test_field_over_the_limit_in_a_read_column_is_oversized(void) {
 
 static void test_wide_header_with_many_unknown_columns_is_read(void) {
   hr_buf in = {0};
-  for (int i = 0; i < 300; i++) hr_buf_printf(&in, "c%d,", i);
+  for (int i = 0; i < 300; i++)
+    hr_buf_printf(&in, "c%d,", i);
   hr_buf_puts(&in, "key_worker_id\n");
-  for (int i = 0; i < 300; i++) hr_buf_puts(&in, "v,");
+  for (int i = 0; i < 300; i++)
+    hr_buf_puts(&in, "v,");
   hr_buf_puts(&in, "KW7\n");
   hr_reader *r = hr_reader_new(HR_INPUT_KEY_WORKERS, in.data, in.len, "t", NULL);
   hr_record rec;

@@ -2,12 +2,12 @@
  * their effect on the episode, the prisoner share's fields, and hostile lines. */
 #include "test_connector_util.h"
 
-#define GOOD                                                                                              \
-  "{\"eventType\":\"prison-offender-events.prisoner.received\",\"version\":1,"                              \
-  "\"occurredAt\":\"2026-09-14T10:12:00+01:00\",\"publishedAt\":\"2026-09-14T10:12:04.512+01:00\","          \
-  "\"additionalInformation\":{\"nomsNumber\":\"A1234BC\",\"reason\":\"ADMISSION\",\"prisonId\":\"MDI\"},"  \
-  "\"personReference\":{\"identifiers\":[{\"type\":\"NOMS\",\"value\":\"A1234BC\"}]},"                      \
-  "\"prisoner\":{\"firstName\":\"JOHN\",\"lastName\":\"SMITH\",\"dateOfBirth\":\"1988-02-29\","              \
+#define GOOD                                                                                                           \
+  "{\"eventType\":\"prison-offender-events.prisoner.received\",\"version\":1,"                                         \
+  "\"occurredAt\":\"2026-09-14T10:12:00+01:00\",\"publishedAt\":\"2026-09-14T10:12:04.512+01:00\","                    \
+  "\"additionalInformation\":{\"nomsNumber\":\"A1234BC\",\"reason\":\"ADMISSION\",\"prisonId\":\"MDI\"},"              \
+  "\"personReference\":{\"identifiers\":[{\"type\":\"NOMS\",\"value\":\"A1234BC\"}]},"                                 \
+  "\"prisoner\":{\"firstName\":\"JOHN\",\"lastName\":\"SMITH\",\"dateOfBirth\":\"1988-02-29\","                        \
   "\"nhsNumber\":\"9434765919\",\"postcode\":\"N1 9GU\",\"laCode\":\"E09000019\",\"dependants\":2}}"
 
 static void test_reference_example_fills_every_field(void) {
@@ -54,33 +54,40 @@ static void test_effect_of_each_event_type_and_reason(void) {
     Hearth__V1__CustodyEffect effect;
   } cases[] = {
       {"prison-offender-events.prisoner.received", "ADMISSION", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_STARTS},
-      {"prisoner-offender-search.prisoner.received", "NEW_ADMISSION", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_STARTS},
+      {"prisoner-offender-search.prisoner.received", "NEW_ADMISSION",
+       HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_STARTS},
       {"prisoner-offender-search.prisoner.received", "READMISSION", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_STARTS},
       {"prison-offender-events.prisoner.received", "READMISSION_SWITCH_BOOKING",
        HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_STARTS},
       {"prison-offender-events.prisoner.received", "TRANSFERRED", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
-      {"prison-offender-events.prisoner.received", "RETURN_FROM_COURT", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
+      {"prison-offender-events.prisoner.received", "RETURN_FROM_COURT",
+       HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
       {"prisoner-offender-search.prisoner.received", "TEMPORARY_ABSENCE_RETURN",
        HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
-      {"prisoner-offender-search.prisoner.received", "POST_MERGE_ADMISSION", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
+      {"prisoner-offender-search.prisoner.received", "POST_MERGE_ADMISSION",
+       HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
       {"prison-offender-events.prisoner.released", "RELEASED", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_ENDS},
-      {"prisoner-offender-search.prisoner.released", "RELEASED_TO_HOSPITAL", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_ENDS},
+      {"prisoner-offender-search.prisoner.released", "RELEASED_TO_HOSPITAL",
+       HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_ENDS},
       {"prison-offender-events.prisoner.released", "TRANSFERRED", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
       {"prison-offender-events.prisoner.released", "SENT_TO_COURT", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
-      {"prisoner-offender-search.prisoner.released", "TEMPORARY_ABSENCE_RELEASE", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
+      {"prisoner-offender-search.prisoner.released", "TEMPORARY_ABSENCE_RELEASE",
+       HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
       {"prisoner-offender-search.prisoner.released", "UNKNOWN", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char line[512];
     snprintf(line, sizeof line,
-             "{\"eventType\":\"%s\",\"occurredAt\":\"2026-10-06T07:00:00Z\",\"additionalInformation\":{\"nomsNumber\":\"A1\",\"reason\":\"%s\"}}",
+             "{\"eventType\":\"%s\",\"occurredAt\":\"2026-10-06T07:00:00Z\",\"additionalInformation\":{\"nomsNumber\":"
+             "\"A1\",\"reason\":\"%s\"}}",
              cases[i].type, cases[i].reason);
     hr_reader *r = open_text(HR_INPUT_CUSTODY, line);
     hr_record rec;
     if (EXPECT_NEXT(r, &rec, HR_RECORD_EVENT)) {
       CHECK_INT(rec.event->custody->effect, cases[i].effect);
-      CHECK_INT(rec.event->custody->kind, strstr(cases[i].type, "received") ? HEARTH__V1__CUSTODY_KIND__CUSTODY_KIND_RECEIVED
-                                                                            : HEARTH__V1__CUSTODY_KIND__CUSTODY_KIND_RELEASED);
+      CHECK_INT(rec.event->custody->kind, strstr(cases[i].type, "received")
+                                              ? HEARTH__V1__CUSTODY_KIND__CUSTODY_KIND_RECEIVED
+                                              : HEARTH__V1__CUSTODY_KIND__CUSTODY_KIND_RELEASED);
       CHECK_INT(rec.event->custody->dependants, 0);
       CHECK_STR(rec.event->la_code, "");
       CHECK_STR(rec.event->subject->nhs_number, "");
@@ -90,30 +97,35 @@ static void test_effect_of_each_event_type_and_reason(void) {
 }
 
 static void test_noms_number_falls_back_to_person_reference(void) {
-  hr_reader *r = open_text(HR_INPUT_CUSTODY,
-                           "{\"eventType\":\"prisoner-offender-search.prisoner.released\",\"occurredAt\":\"2026-10-06T07:00Z\","
-                           "\"additionalInformation\":{\"reason\":\"RELEASED\"},"
-                           "\"personReference\":{\"identifiers\":[{\"type\":\"CRN\",\"value\":\"X1\"},{\"type\":\"NOMS\",\"value\":\"G5555XY\"}]}}");
+  hr_reader *r =
+      open_text(HR_INPUT_CUSTODY,
+                "{\"eventType\":\"prisoner-offender-search.prisoner.released\",\"occurredAt\":\"2026-10-06T07:00Z\","
+                "\"additionalInformation\":{\"reason\":\"RELEASED\"},"
+                "\"personReference\":{\"identifiers\":[{\"type\":\"CRN\",\"value\":\"X1\"},{\"type\":\"NOMS\","
+                "\"value\":\"G5555XY\"}]}}");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_EVENT)) CHECK_STR(rec.event->custody->noms_number, "G5555XY");
   hr_reader_free(r);
 }
 
 static void test_prisoner_fields_accept_numbers_strings_and_escapes(void) {
-  hr_reader *r = open_text(HR_INPUT_CUSTODY,
-                           "{\"eventType\":\"prison-offender-events.prisoner.received\",\"occurredAt\":\"2026-07-01T09:00:00\","
-                           "\"additionalInformation\":{\"nomsNumber\":\" A1 \",\"reason\":\"ADMISSION\",\"unknown\":[1,{}]},"
-                           "\"prisoner\":{\"firstName\":\"Ren\\u00e9e\",\"lastName\":\"O'Br\\u00efen-\\u0141ukasz\",\"nhsNumber\":9434765919,"
-                           "\"dependants\":\"3\",\"extra\":null}}\n"
-                           "{\"eventType\":\"prison-offender-events.prisoner.received\",\"occurredAt\":\"2026-07-01T09:00:00Z\","
-                           "\"additionalInformation\":{\"nomsNumber\":\"A2\",\"reason\":\"ADMISSION\"},"
-                           "\"prisoner\":{\"nhsNumber\":\"9434765918\",\"dependants\":0,\"dateOfBirth\":null}}\n");
+  hr_reader *r =
+      open_text(HR_INPUT_CUSTODY,
+                "{\"eventType\":\"prison-offender-events.prisoner.received\",\"occurredAt\":\"2026-07-01T09:00:00\","
+                "\"additionalInformation\":{\"nomsNumber\":\" A1 \",\"reason\":\"ADMISSION\",\"unknown\":[1,{}]},"
+                "\"prisoner\":{\"firstName\":\"Ren\\u00e9e\",\"lastName\":\"O'Br\\u00efen-\\u0141ukasz\",\"nhsNumber\":"
+                "9434765919,"
+                "\"dependants\":\"3\",\"extra\":null}}\n"
+                "{\"eventType\":\"prison-offender-events.prisoner.received\",\"occurredAt\":\"2026-07-01T09:00:00Z\","
+                "\"additionalInformation\":{\"nomsNumber\":\"A2\",\"reason\":\"ADMISSION\"},"
+                "\"prisoner\":{\"nhsNumber\":\"9434765918\",\"dependants\":0,\"dateOfBirth\":null}}\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_EVENT)) {
     const Hearth__V1__AgencyEvent *e = rec.event;
     CHECK_INT(e->event_time_us, iso_us("2026-07-01T08:00:00Z")); /* no offset: UK local (BST) */
     CHECK_STR(e->custody->noms_number, "A1");
-    CHECK_STR(e->subject->given_name, "Ren\xC3\xA9" "e");
+    CHECK_STR(e->subject->given_name, "Ren\xC3\xA9"
+                                      "e");
     CHECK_STR(e->subject->given_name_norm, "RENEE");
     CHECK_STR(e->subject->family_name_norm, "OBRIENLUKASZ");
     CHECK_STR(e->subject->nhs_number, "9434765919");
@@ -147,39 +159,44 @@ static void test_hostile_lines_are_dead_lettered_and_neighbours_carry_on(void) {
       {"trailing_garbage", HEAD_OK INFO_OK "} x", HR_DL_not_parseable, ""},
       {"invalid_utf8", HEAD_OK INFO_OK ",\"prisoner\":{\"lastName\":\"M\xFCller\"}}", HR_DL_invalid_utf8, ""},
       {"unknown_event_type",
-       "{\"eventType\":\"prison-offender-events.prisoner.alerts-updated\",\"occurredAt\":\"2026-09-14T10:12:00Z\"," INFO_OK "}",
+       "{\"eventType\":\"prison-offender-events.prisoner.alerts-updated\",\"occurredAt\":\"2026-09-14T10:12:"
+       "00Z\"," INFO_OK "}",
        HR_DL_unknown_event_type, "eventType"},
       {"event_type_not_a_string", "{\"eventType\":7,\"occurredAt\":\"2026-09-14T10:12:00Z\"," INFO_OK "}",
        HR_DL_unknown_event_type, "eventType"},
       {"missing_event_type", "{\"occurredAt\":\"2026-09-14T10:12:00Z\"," INFO_OK "}", HR_DL_missing_field, "eventType"},
       {"unknown_reason", HEAD_OK "\"additionalInformation\":{\"nomsNumber\":\"A1\",\"reason\":\"ESCAPED\"}}",
        HR_DL_unknown_reason, "reason"},
-      {"release_reason_on_received", HEAD_OK "\"additionalInformation\":{\"nomsNumber\":\"A1\",\"reason\":\"RELEASED\"}}",
-       HR_DL_unknown_reason, "reason"},
+      {"release_reason_on_received",
+       HEAD_OK "\"additionalInformation\":{\"nomsNumber\":\"A1\",\"reason\":\"RELEASED\"}}", HR_DL_unknown_reason,
+       "reason"},
       {"missing_reason", HEAD_OK "\"additionalInformation\":{\"nomsNumber\":\"A1\"}}", HR_DL_missing_field, "reason"},
       {"missing_noms_number", HEAD_OK "\"additionalInformation\":{\"reason\":\"ADMISSION\"}}", HR_DL_missing_field,
        "nomsNumber"},
       {"missing_occurred_at", "{\"eventType\":\"prison-offender-events.prisoner.received\"," INFO_OK "}",
        HR_DL_missing_field, "occurredAt"},
       {"impossible_occurred_at",
-       "{\"eventType\":\"prison-offender-events.prisoner.received\",\"occurredAt\":\"2026-02-30T10:00:00Z\"," INFO_OK "}",
+       "{\"eventType\":\"prison-offender-events.prisoner.received\",\"occurredAt\":\"2026-02-30T10:00:00Z\"," INFO_OK
+       "}",
        HR_DL_bad_time, "occurredAt"},
       {"date_only_occurred_at",
        "{\"eventType\":\"prison-offender-events.prisoner.received\",\"occurredAt\":\"2026-09-14\"," INFO_OK "}",
        HR_DL_bad_time, "occurredAt"},
       {"impossible_date_of_birth", HEAD_OK INFO_OK ",\"prisoner\":{\"dateOfBirth\":\"1987-02-29\"}}", HR_DL_bad_date,
        "dateOfBirth"},
-      {"numeric_date_of_birth", HEAD_OK INFO_OK ",\"prisoner\":{\"dateOfBirth\":19870228}}", HR_DL_bad_date, "dateOfBirth"},
+      {"numeric_date_of_birth", HEAD_OK INFO_OK ",\"prisoner\":{\"dateOfBirth\":19870228}}", HR_DL_bad_date,
+       "dateOfBirth"},
       {"negative_dependants", HEAD_OK INFO_OK ",\"prisoner\":{\"dependants\":-1}}", HR_DL_out_of_range, "dependants"},
-      {"fractional_dependants", HEAD_OK INFO_OK ",\"prisoner\":{\"dependants\":1.5}}", HR_DL_out_of_range, "dependants"},
+      {"fractional_dependants", HEAD_OK INFO_OK ",\"prisoner\":{\"dependants\":1.5}}", HR_DL_out_of_range,
+       "dependants"},
       {"text_dependants", HEAD_OK INFO_OK ",\"prisoner\":{\"dependants\":\"two\"}}", HR_DL_out_of_range, "dependants"},
       {"boolean_dependants", HEAD_OK INFO_OK ",\"prisoner\":{\"dependants\":true}}", HR_DL_out_of_range, "dependants"},
       {"prisoner_not_an_object", HEAD_OK INFO_OK ",\"prisoner\":[]}", HR_DL_not_parseable, "prisoner"},
       {"nul_escape_in_a_field", HEAD_OK INFO_OK ",\"prisoner\":{\"lastName\":\"A\\u0000B\"}}", HR_DL_not_parseable,
        "lastName"},
       {"lone_surrogate", HEAD_OK INFO_OK ",\"prisoner\":{\"lastName\":\"\\ud83d\"}}", HR_DL_not_parseable, ""},
-      {"nested_too_deeply",
-       "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", HR_DL_not_parseable, ""},
+      {"nested_too_deeply", "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+       HR_DL_not_parseable, ""},
   };
   RUN_DL_CASES(HR_INPUT_CUSTODY, "", GOOD, "\n", cases, HR_RECORD_EVENT);
 }
@@ -249,7 +266,8 @@ static const hr_test_case tests[] = {
     {"effect_of_each_event_type_and_reason", test_effect_of_each_event_type_and_reason},
     {"noms_number_falls_back_to_person_reference", test_noms_number_falls_back_to_person_reference},
     {"prisoner_fields_accept_numbers_strings_and_escapes", test_prisoner_fields_accept_numbers_strings_and_escapes},
-    {"hostile_lines_are_dead_lettered_and_neighbours_carry_on", test_hostile_lines_are_dead_lettered_and_neighbours_carry_on},
+    {"hostile_lines_are_dead_lettered_and_neighbours_carry_on",
+     test_hostile_lines_are_dead_lettered_and_neighbours_carry_on},
     {"nul_byte_and_oversized_lines_are_dead_lettered", test_nul_byte_and_oversized_lines_are_dead_lettered},
     {"blank_lines_crlf_and_bom_are_tolerated", test_blank_lines_crlf_and_bom_are_tolerated},
     {"seek_rereads_the_same_event", test_seek_rereads_the_same_event},

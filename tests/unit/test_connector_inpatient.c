@@ -4,8 +4,8 @@
 
 #define MSH(type, id) "MSH|^~\\&|PAS|RX1|HEARTH|LA|202609240930||" type "|" id "|P|2.4\r"
 #define EVN "EVN|A01|202609240931||||202609240932\r"
-#define PID                                                                                          \
-  "PID|1||MRN00001^^^RX1^MR~9434765919^^^NHS^NH||MORGAN^PRIYA^J||19880406|F|||1 HIGH ST^^LONDON^^NW5 6QL^M~" \
+#define PID                                                                                                            \
+  "PID|1||MRN00001^^^RX1^MR~9434765919^^^NHS^NH||MORGAN^PRIYA^J||19880406|F|||1 HIGH ST^^LONDON^^NW5 6QL^M~"           \
   "2 LOW RD^^LEEDS^^LS1 1AA\r"
 #define PV1_TAIL "|||||||||||||||||||||||||"
 #define PV1 "PV1|1|I|WARD7^BED2^RX1|||||||710^MH|||||||||V000001^^^RX1" PV1_TAIL "202609240935|202610011200\r"
@@ -65,7 +65,8 @@ static void test_event_time_per_trigger_with_fallbacks(void) {
       /* Fall-backs: EVN-6 empty -> EVN-2; no EVN -> MSH-7; PV1-44 empty -> EVN-2. */
       {MSH("ADT^A08", "M") "EVN|A08|202609240931\r" PID PV1, "2026-09-24T08:31:00Z", HEARTH__V1__ADT_TRIGGER__ADT_A08},
       {MSH("ADT^A08", "M") PID PV1, "2026-09-24T08:30:00Z", HEARTH__V1__ADT_TRIGGER__ADT_A08},
-      {MSH("ADT^A01", "M") EVN PID "PV1|1|I|||||||||||||||||V1\r", "2026-09-24T08:31:00Z", HEARTH__V1__ADT_TRIGGER__ADT_A01},
+      {MSH("ADT^A01", "M") EVN PID "PV1|1|I|||||||||||||||||V1\r", "2026-09-24T08:31:00Z",
+       HEARTH__V1__ADT_TRIGGER__ADT_A01},
       /* An offset and seconds. */
       {MSH("ADT^A08", "M") "EVN|A08|||||20261201093015.25+0000\r" PID PV1, "2026-12-01T09:30:15.25Z",
        HEARTH__V1__ADT_TRIGGER__ADT_A08},
@@ -86,14 +87,14 @@ static void test_event_time_per_trigger_with_fallbacks(void) {
 }
 
 static void test_escapes_lf_separators_and_hl7_null(void) {
-  hr_reader *r = open_text(HR_INPUT_INPATIENT,
-                           "\r\n\nMSH|^~\\&|PAS|RX\\T\\1|H|LA|202601150930||ADT^A08|C\\F\\1|P|2.5\n"
-                           "PID|1||9434765919^^^RX1^NH||O\\S\\BRIEN^J\\E\\O||19880406123000|m|||^^^^ls1  1aa\n"
-                           "PV1|1|I||||||||\"\"|||||||||V\\R\\2\n");
+  hr_reader *r =
+      open_text(HR_INPUT_INPATIENT, "\r\n\nMSH|^~\\&|PAS|RX\\T\\1|H|LA|202601150930||ADT^A08|C\\F\\1|P|2.5\n"
+                                    "PID|1||9434765919^^^RX1^NH||O\\S\\BRIEN^J\\E\\O||19880406123000|m|||^^^^ls1  1aa\n"
+                                    "PV1|1|I||||||||\"\"|||||||||V\\R\\2\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_EVENT)) {
     const Hearth__V1__AgencyEvent *e = rec.event;
-    CHECK_INT(e->position, 3); /* CRLF is one line break, LF another */
+    CHECK_INT(e->position, 3);                                   /* CRLF is one line break, LF another */
     CHECK_INT(e->event_time_us, iso_us("2026-01-15T09:30:00Z")); /* MSH-7, GMT */
     CHECK_STR(e->inpatient->sending_facility, "RX&1");
     CHECK_STR(e->inpatient->control_id, "C|1");

@@ -55,9 +55,35 @@ static void test_later_duplicate_key_wins_and_escaped_keys_match(void) {
 
 static void test_rejects_what_rfc_8259_rejects(void) {
   const char *bad[] = {
-      "",  "   ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[01]", "[1.]", "[.5]", "[-]", "[1e]",
-      "[+1]", "[tru]", "[nul]", "\"abc", "\"a\tb\"", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"",
-      "\"\\ud800\\u0041\"", "{} {}", "[1] x", "'a'", "[\"a\"\"b\"]", "{\"a\":1 \"b\":2}", "NaN", "[1,,2]",
+      "",
+      "   ",
+      "{",
+      "[1,]",
+      "{\"a\":1,}",
+      "{\"a\" 1}",
+      "{a:1}",
+      "[01]",
+      "[1.]",
+      "[.5]",
+      "[-]",
+      "[1e]",
+      "[+1]",
+      "[tru]",
+      "[nul]",
+      "\"abc",
+      "\"a\tb\"",
+      "\"\\x\"",
+      "\"\\u12\"",
+      "\"\\ud800\"",
+      "\"\\udc00\"",
+      "\"\\ud800\\u0041\"",
+      "{} {}",
+      "[1] x",
+      "'a'",
+      "[\"a\"\"b\"]",
+      "{\"a\":1 \"b\":2}",
+      "NaN",
+      "[1,,2]",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     int rc = parse(bad[i]);
@@ -69,13 +95,17 @@ static void test_rejects_what_rfc_8259_rejects(void) {
 static void test_depth_limit_is_32_without_recursion(void) {
   char buf[200];
   size_t n = 0;
-  for (int i = 0; i < HR_JSON_MAX_DEPTH; i++) buf[n++] = '[';
-  for (int i = 0; i < HR_JSON_MAX_DEPTH; i++) buf[n++] = ']';
+  for (int i = 0; i < HR_JSON_MAX_DEPTH; i++)
+    buf[n++] = '[';
+  for (int i = 0; i < HR_JSON_MAX_DEPTH; i++)
+    buf[n++] = ']';
   buf[n] = '\0';
   CHECK_OK(parse(buf));
   n = 0;
-  for (int i = 0; i <= HR_JSON_MAX_DEPTH; i++) buf[n++] = '[';
-  for (int i = 0; i <= HR_JSON_MAX_DEPTH; i++) buf[n++] = ']';
+  for (int i = 0; i <= HR_JSON_MAX_DEPTH; i++)
+    buf[n++] = '[';
+  for (int i = 0; i <= HR_JSON_MAX_DEPTH; i++)
+    buf[n++] = ']';
   buf[n] = '\0';
   CHECK_INT(parse(buf), HR_EPARSE);
   /* A megabyte of brackets fails fast at the limit. */
@@ -96,7 +126,8 @@ static void test_too_many_values_is_refused_not_overrun(void) {
   CHECK_OK(hr_json_init(&big, 10000));
   hr_buf doc = {0};
   hr_buf_putc(&doc, '[');
-  for (int i = 0; i < 9998; i++) hr_buf_puts(&doc, i ? ",1" : "1");
+  for (int i = 0; i < 9998; i++)
+    hr_buf_puts(&doc, i ? ",1" : "1");
   hr_buf_putc(&doc, ']');
   CHECK_OK(hr_json_parse(&big, doc.data, doc.len));
   CHECK_INT(big.count, 9999);
@@ -130,11 +161,14 @@ static void test_integers_accept_integral_forms_only(void) {
   CHECK(!hr_json_int(&J, e, &v)); /* a string is not a number */
 }
 
-static void cleanup(void) { hr_json_free(&J); }
+static void cleanup(void) {
+  hr_json_free(&J);
+}
 
 static void test_nested_lookup_walks_subtrees(void) {
   char out[32];
-  CHECK_OK(parse("{\"x\":{\"deep\":[{\"y\":1}]},\"p\":{\"ids\":[{\"type\":\"A\",\"value\":\"1\"},{\"type\":\"NOMS\",\"value\":\"A1234BC\"}]}}"));
+  CHECK_OK(parse("{\"x\":{\"deep\":[{\"y\":1}]},\"p\":{\"ids\":[{\"type\":\"A\",\"value\":\"1\"},{\"type\":\"NOMS\","
+                 "\"value\":\"A1234BC\"}]}}"));
   int ids = hr_json_get(&J, hr_json_get(&J, 0, "p"), "ids");
   const char *found = NULL;
   for (int e = hr_json_first(&J, ids); e >= 0; e = hr_json_next(&J, ids, e)) {

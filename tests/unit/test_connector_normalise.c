@@ -17,9 +17,11 @@ static void test_name_drops_accents_case_and_non_letters(void) {
       {"  mary anne ", "MARYANNE"},
       {"José Álvarez", "JOSEALVAREZ"},
       {"Ñúñez Çelik", "NUNEZCELIK"},
-      {"Dvořák", "DVORAK"},          /* Latin Extended-A */
+      {"Dvořák", "DVORAK"}, /* Latin Extended-A */
       {"Šťastný Ŵ", "STASTNYW"},
-      {"e\xCC\x81" "clair", "ECLAIR"}, /* e + combining acute */
+      {"e\xCC\x81"
+       "clair",
+       "ECLAIR"}, /* e + combining acute */
       {"Straße", "STRASSE"},
       {"Æsa Ærø", "AESAAERO"},
       {"Œuvre œil", "OEUVREOEIL"},
@@ -27,9 +29,9 @@ static void test_name_drops_accents_case_and_non_letters(void) {
       {"Łódź", "LODZ"},
       {"Đorđe", "DORDE"},
       {"Þór þ", "THORTH"},
-      {"Ĳssel", "IJSSEL"},           /* NFKD compatibility ligature */
-      {"ＡＢｃ", "ABC"},             /* fullwidth forms decompose under NFKD */
-      {"Ольга", ""},                 /* not Latin: no letters A-Z */
+      {"Ĳssel", "IJSSEL"}, /* NFKD compatibility ligature */
+      {"ＡＢｃ", "ABC"},   /* fullwidth forms decompose under NFKD */
+      {"Ольга", ""},       /* not Latin: no letters A-Z */
       {"李", ""},
       {"123-456", ""},
       {"", ""},
@@ -40,7 +42,10 @@ static void test_name_drops_accents_case_and_non_letters(void) {
 }
 
 static void test_name_skips_invalid_utf8_and_respects_capacity(void) {
-  CHECK_STR(norm("A\xFF" "B\xC3" "C\xE2\x82"), "ABC");
+  CHECK_STR(norm("A\xFF"
+                 "B\xC3"
+                 "C\xE2\x82"),
+            "ABC");
   char out[4];
   CHECK_INT(hr_normalise_name("abcdef", 6, out, sizeof out), 3);
   CHECK_STR(out, "ABC");
@@ -98,12 +103,14 @@ static void test_dead_letter_raw_is_truncated_at_4096_bytes(void) {
 }
 
 static void test_message_value_is_cut_short_and_printable(void) {
-  hr_reader *r = open_text(HR_INPUT_NRPF, "record_id,status,effective_date\nNR1,\"not\ta\x01status at all, and it goes on and on and on and on\",2026-01-01\n");
+  hr_reader *r = open_text(HR_INPUT_NRPF, "record_id,status,effective_date\nNR1,\"not\ta\x01status at all, and it goes "
+                                          "on and on and on and on\",2026-01-01\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_DEADLETTER)) {
     CHECK_INT(rec.dl->reason, HR_DL_unknown_status);
     CHECK(strstr(rec.dl->message, "status \"not?a?status at all, and it goes on and ...\"") != NULL);
-    for (const char *p = rec.dl->message; *p; p++) CHECK((unsigned char)*p >= 0x20);
+    for (const char *p = rec.dl->message; *p; p++)
+      CHECK((unsigned char)*p >= 0x20);
   }
   hr_reader_free(r);
 }
@@ -114,7 +121,8 @@ static void test_reason_codes_and_texts_are_stable(void) {
   CHECK_STR(hr_dl_reason_code(HR_DL_missing_segment), "missing_segment");
   CHECK_STR(hr_dl_reason_code(HR_DL__COUNT), "unknown");
   CHECK_STR(hr_dl_reason_text(HR_DL_bad_date), "a date is malformed or impossible");
-  for (int i = 0; i < HR_DL__COUNT; i++) CHECK(hr_dl_reason_text((hr_dl_reason)i)[0] != '\0');
+  for (int i = 0; i < HR_DL__COUNT; i++)
+    CHECK(hr_dl_reason_text((hr_dl_reason)i)[0] != '\0');
 }
 
 static void test_input_kind_names_connectors_and_feeds(void) {

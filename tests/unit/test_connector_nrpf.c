@@ -2,15 +2,16 @@
  * optional columns, and hostile rows. */
 #include "test_connector_util.h"
 
-#define HEADER                                                                                              \
-  "record_id,la_code,nhs_number,given_name,family_name,date_of_birth,postcode,status,effective_date,dependants," \
+#define HEADER                                                                                                         \
+  "record_id,la_code,nhs_number,given_name,family_name,date_of_birth,postcode,status,effective_date,dependants,"       \
   "household_type,immigration_status,support_start_date,support_end_date,closure_reason\n"
 #define GOOD "NR1,E09000007,9434765919,Chloe,Green,1987-01-28,NW5 6SP,nrpf,2026-09-23,2,family,no_leave,,,"
 
 static void test_record_fills_every_field(void) {
-  hr_reader *r = open_text(HR_INPUT_NRPF, HEADER
-                           "NR00011,E09000007,943 476 5919,Chloé,Green-Smith,1987-01-28,nw5 6sp,NRPF,2026-09-23,2,family,"
-                           "no_leave,2026-09-01,2027-03-01,\"moved, left area\"\n");
+  hr_reader *r =
+      open_text(HR_INPUT_NRPF,
+                HEADER "NR00011,E09000007,943 476 5919,Chloé,Green-Smith,1987-01-28,nw5 6sp,NRPF,2026-09-23,2,family,"
+                       "no_leave,2026-09-01,2027-03-01,\"moved, left area\"\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_EVENT)) {
     const Hearth__V1__AgencyEvent *e = rec.event;
@@ -43,7 +44,8 @@ static void test_record_fills_every_field(void) {
 }
 
 static void test_recourse_empty_dependants_and_winter_midnight(void) {
-  hr_reader *r = open_text(HR_INPUT_NRPF, "record_id,status,effective_date,dependants,nhs_number\nNR2,recourse,2026-12-01,,9434765918\n");
+  hr_reader *r = open_text(
+      HR_INPUT_NRPF, "record_id,status,effective_date,dependants,nhs_number\nNR2,recourse,2026-12-01,,9434765918\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_EVENT)) {
     CHECK_INT(rec.event->nrpf->status, HEARTH__V1__NRPF_STATUS__NRPF_STATUS_RECOURSE);
@@ -90,7 +92,8 @@ static void test_missing_status_column_dead_letters_each_row(void) {
 static const hr_test_case tests[] = {
     {"record_fills_every_field", test_record_fills_every_field},
     {"recourse_empty_dependants_and_winter_midnight", test_recourse_empty_dependants_and_winter_midnight},
-    {"hostile_rows_are_dead_lettered_and_neighbours_carry_on", test_hostile_rows_are_dead_lettered_and_neighbours_carry_on},
+    {"hostile_rows_are_dead_lettered_and_neighbours_carry_on",
+     test_hostile_rows_are_dead_lettered_and_neighbours_carry_on},
     {"missing_status_column_dead_letters_each_row", test_missing_status_column_dead_letters_each_row},
 };
 HR_TEST_MAIN(tests)

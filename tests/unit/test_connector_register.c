@@ -6,7 +6,8 @@
 #define GOOD_PERSON "P1,E09000007,9434765919,G801200300400,Jo,Smith,2015-04-02,F,N1 9GU"
 
 static void test_person_row_fills_every_field(void) {
-  hr_reader *r = open_text(HR_INPUT_PERSONS, PERSONS_HEADER "P00037,E06000023,943 476 5919,g801200300400,Aisha,Green,2018-04-02,f,BS3 5NL\n");
+  hr_reader *r = open_text(HR_INPUT_PERSONS, PERSONS_HEADER
+                           "P00037,E06000023,943 476 5919,g801200300400,Aisha,Green,2018-04-02,f,BS3 5NL\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_REGISTER)) {
     const Hearth__V1__RegisterRecord *rr = rec.reg;
@@ -31,10 +32,9 @@ static void test_person_row_fills_every_field(void) {
 }
 
 static void test_person_with_failing_identifiers_flows_with_warnings(void) {
-  hr_reader *r = open_text(HR_INPUT_PERSONS, PERSONS_HEADER
-                           "P1,E09000007,9434765918,B801200300400,Jo,Smith,,X,\n"
-                           "P2,E09000007,12345,A80120030040,Jo,Smith,,,\n"
-                           "P3,E09000007,,,,,,U,\n");
+  hr_reader *r = open_text(HR_INPUT_PERSONS, PERSONS_HEADER "P1,E09000007,9434765918,B801200300400,Jo,Smith,,X,\n"
+                                                            "P2,E09000007,12345,A80120030040,Jo,Smith,,,\n"
+                                                            "P3,E09000007,,,,,,U,\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_REGISTER)) {
     const Hearth__V1__Person *p = rec.reg->person;
@@ -67,11 +67,21 @@ static void test_bad_person_rows_are_dead_lettered(void) {
       {"impossible_date_of_birth", "P2,E09000007,,,,,2015-02-29,,", HR_DL_bad_date, "date_of_birth"},
       {"malformed_date_of_birth", "P2,E09000007,,,,,02/04/2015,,", HR_DL_bad_date, "date_of_birth"},
       {"missing_person_id", ",E09000007,,,,,,,", HR_DL_missing_field, "person_id"},
-      {"missing_la_code", "P2, ,,,,,,,", HR_DL_missing_field, "la_code"},
       {"invalid_utf8_name", "P2,E09000007,,,Zo\xEB,,,,", HR_DL_invalid_utf8, ""},
       {"wrong_field_count", "P2,E09000007", HR_DL_not_parseable, ""},
   };
   RUN_DL_CASES(HR_INPUT_PERSONS, PERSONS_HEADER, GOOD_PERSON, "\n", cases, HR_RECORD_REGISTER);
+}
+
+static void test_person_with_empty_la_code_is_an_unknown_la(void) {
+  hr_reader *r = open_text(HR_INPUT_PERSONS, PERSONS_HEADER "P2, ,,,,,,,\n");
+  hr_record rec;
+  if (EXPECT_NEXT(r, &rec, HR_RECORD_REGISTER)) {
+    CHECK_STR(rec.reg->person->person_id, "P2");
+    CHECK_STR(rec.reg->person->la_code, "");
+  }
+  EXPECT_END(r);
+  hr_reader_free(r);
 }
 
 static void test_persons_without_person_id_column_dead_letter_every_row(void) {
@@ -122,6 +132,7 @@ static void test_relationship_types_and_dates(void) {
 static void test_bad_relationship_rows_are_dead_lettered(void) {
   static const dl_case cases[] = {
       {"unknown_relationship", "P1,P4,uncle,,", HR_DL_unknown_code, "relationship"},
+      {"relationship_in_capitals", "P1,P4,Parent,,", HR_DL_unknown_code, "relationship"}, /* R30: exact */
       {"empty_relationship", "P1,P4,,,", HR_DL_missing_field, "relationship"},
       {"missing_related_person", "P1,,parent,,", HR_DL_missing_field, "related_person_id"},
       {"impossible_start_date", "P1,P4,parent,2026-04-31,", HR_DL_bad_date, "start_date"},
@@ -131,7 +142,8 @@ static void test_bad_relationship_rows_are_dead_lettered(void) {
 }
 
 static void test_key_worker_row_fills_every_field(void) {
-  hr_reader *r = open_text(HR_INPUT_KEY_WORKERS, "key_worker_id,name,email,team_id,la_code\nKW00700,Worker KW00700,kw00700@la.example,T0070,E09000007\n,x,y,z,w\n");
+  hr_reader *r = open_text(HR_INPUT_KEY_WORKERS, "key_worker_id,name,email,team_id,la_code\nKW00700,Worker "
+                                                 "KW00700,kw00700@la.example,T0070,E09000007\n,x,y,z,w\n");
   hr_record rec;
   if (EXPECT_NEXT(r, &rec, HR_RECORD_REGISTER)) {
     const Hearth__V1__KeyWorker *kw = rec.reg->key_worker;
@@ -189,6 +201,7 @@ static const hr_test_case tests[] = {
     {"person_row_fills_every_field", test_person_row_fills_every_field},
     {"person_with_failing_identifiers_flows_with_warnings", test_person_with_failing_identifiers_flows_with_warnings},
     {"bad_person_rows_are_dead_lettered", test_bad_person_rows_are_dead_lettered},
+    {"person_with_empty_la_code_is_an_unknown_la", test_person_with_empty_la_code_is_an_unknown_la},
     {"persons_without_person_id_column_dead_letter_every_row",
      test_persons_without_person_id_column_dead_letter_every_row},
     {"relationship_types_and_dates", test_relationship_types_and_dates},

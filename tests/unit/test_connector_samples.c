@@ -30,7 +30,8 @@ static char *slurp(const char *path, size_t *len) {
   hr_buf b = {0};
   char chunk[65536];
   size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) hr_buf_append(&b, chunk, n);
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    hr_buf_append(&b, chunk, n);
   fclose(f);
   *len = b.len;
   return b.data ? b.data : calloc(1, 1);
@@ -63,8 +64,9 @@ static void read_sample(hr_input_kind kind, const char *rel, uint64_t min_record
       if (!hearth__v1__agency_event__get_packed_size(rec.event)) hr_test_fail(__FILE__, __LINE__, "empty event");
       if (rec.event->event_time_us == 0) hr_test_fail(__FILE__, __LINE__, "%s: event without a time", rel);
     }
-    if (rec.position <= last) hr_test_fail(__FILE__, __LINE__, "%s: position %llu after %llu", rel,
-                                           (unsigned long long)rec.position, (unsigned long long)last);
+    if (rec.position <= last)
+      hr_test_fail(__FILE__, __LINE__, "%s: position %llu after %llu", rel, (unsigned long long)rec.position,
+                   (unsigned long long)last);
     last = rec.position;
   }
   hr_reader_stats st;
@@ -96,7 +98,9 @@ static void test_sample_attendance_reads_without_dead_letters(void) {
   read_sample(HR_INPUT_ATTENDANCE, "feeds/attendance.csv", 1000);
 }
 
-static void test_sample_nrpf_reads_without_dead_letters(void) { read_sample(HR_INPUT_NRPF, "feeds/nrpf.csv", 1); }
+static void test_sample_nrpf_reads_without_dead_letters(void) {
+  read_sample(HR_INPUT_NRPF, "feeds/nrpf.csv", 1);
+}
 
 static const hr_test_case tests[] = {
     {"sample_register_reads_without_dead_letters", test_sample_register_reads_without_dead_letters},

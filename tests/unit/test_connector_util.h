@@ -28,7 +28,10 @@ static inline int64_t iso_us(const char *s) {
 }
 
 static inline const char *record_type_name(int t) {
-  return t == HR_RECORD_EVENT ? "event" : t == HR_RECORD_REGISTER ? "register" : t == HR_RECORD_DEADLETTER ? "deadletter" : "none";
+  return t == HR_RECORD_EVENT        ? "event"
+         : t == HR_RECORD_REGISTER   ? "register"
+         : t == HR_RECORD_DEADLETTER ? "deadletter"
+                                     : "none";
 }
 
 /* Reads the next record and checks its type; on a dead letter where one was not expected,
@@ -62,9 +65,9 @@ static inline void expect_end(hr_reader *r, const char *what, const char *file, 
 /* A hostile record and what it must become. */
 typedef struct dl_case {
   const char *name;
-  const char *record;   /* the bad record, without its terminator (may be multi-line) */
+  const char *record; /* the bad record, without its terminator (may be multi-line) */
   hr_dl_reason reason;
-  const char *field;    /* expected dead letter field ("" for none) */
+  const char *field; /* expected dead letter field ("" for none) */
 } dl_case;
 
 static inline uint64_t count_lines(const char *s, const char *sep) {
@@ -131,7 +134,7 @@ static inline void run_dl_cases(hr_input_kind kind, const char *prefix, const ch
     hr_buf_free(&in);
   }
 }
-#define RUN_DL_CASES(kind, prefix, good, sep, cases, type) \
+#define RUN_DL_CASES(kind, prefix, good, sep, cases, type)                                                             \
   run_dl_cases((kind), (prefix), (good), (sep), (cases), sizeof(cases) / sizeof(cases[0]), (type), __FILE__, __LINE__)
 
 /* A string of n copies of c (caller frees). */
