@@ -49,7 +49,8 @@ static uint32_t find_slot(const hr_map *m, uint64_t h, const void *key, size_t l
     }
     if ((uint32_t)(s >> 32) == tag) {
       const hr_map_entry *en = &m->entries[e - 1];
-      if (en->hash == h && en->key_len == len && memcmp(m->arena + en->key_off, key, len) == 0) {
+      const char *k = len < HR_MAP_INLINE_KEY ? en->key.small : m->arena + en->key.off;
+      if (en->hash == h && en->key_len == len && memcmp(k, key, len) == 0) {
         *found = 1;
         return i;
       }
@@ -103,7 +104,7 @@ uint32_t *hr_map_upsert(hr_map *m, const void *key, size_t len, uint32_t init, i
     m->entries = e;
     m->cap = cap;
   }
-  if (m->arena_len + len + 1 > m->arena_cap) {
+  if (len >= HR_MAP_INLINE_KEY && m->arena_len + len + 1 > m->arena_cap) {
     size_t cap = m->arena_cap ? m->arena_cap : 1024;
     while (cap < m->arena_len + len + 1) cap *= 2;
     if (cap > UINT32_MAX) {
@@ -120,12 +121,17 @@ uint32_t *hr_map_upsert(hr_map *m, const void *key, size_t len, uint32_t init, i
   }
   hr_map_entry *en = &m->entries[m->n];
   en->hash = h;
-  en->key_off = (uint32_t)m->arena_len;
   en->key_len = (uint32_t)len;
   en->value = init;
-  memcpy(m->arena + m->arena_len, key, len);
-  m->arena[m->arena_len + len] = '\0';
-  m->arena_len += len + 1;
+  if (len < HR_MAP_INLINE_KEY) {
+    memset(en->key.small, 0, sizeof en->key.small);
+    memcpy(en->key.small, key, len);
+  } else {
+    en->key.off = (uint32_t)m->arena_len;
+    memcpy(m->arena + m->arena_len, key, len);
+    m->arena[m->arena_len + len] = '\0';
+    m->arena_len += len + 1;
+  }
   m->slots[i] = (uint64_t)tag_of(h) << 32 | ++m->n;
   if (inserted) *inserted = 1;
   return &en->value;

@@ -13,11 +13,18 @@
 
 #define HR_MAP_NONE UINT32_MAX
 
+#define HR_MAP_INLINE_KEY 16 /* keys shorter than this live in the entry itself */
+
 typedef struct hr_map_entry {
   uint64_t hash;
-  uint32_t key_off; /* offset of the key in the arena */
-  uint32_t key_len;
   uint32_t value;
+  uint32_t key_len;
+  /* Identifiers (UPN, NHS number, person id) are short: kept inline they are compared without
+   * another cache miss. Longer keys live in the arena. Both are NUL-terminated. */
+  union {
+    char small[HR_MAP_INLINE_KEY];
+    uint32_t off;
+  } key;
 } hr_map_entry;
 
 typedef struct hr_map {
@@ -28,7 +35,7 @@ typedef struct hr_map {
   uint32_t nslots;        /* power of two */
   hr_map_entry *entries;  /* in insertion order */
   uint32_t n, cap;
-  char *arena;            /* key bytes, each NUL-terminated */
+  char *arena;            /* bytes of keys too long to be inline, each NUL-terminated */
   size_t arena_len, arena_cap;
   int oom;                /* set when an allocation failed; the map stays usable for reads */
 } hr_map;
@@ -42,7 +49,10 @@ uint32_t hr_map_get(const hr_map *m, const void *key, size_t len);
  * = 1). NULL on allocation failure. The pointer is valid until the next insertion. */
 uint32_t *hr_map_upsert(hr_map *m, const void *key, size_t len, uint32_t init, int *inserted);
 /* Key of the i-th entry in insertion order (NUL-terminated). */
-static inline const char *hr_map_key(const hr_map *m, uint32_t i) { return m->arena + m->entries[i].key_off; }
+static inline const char *hr_map_key(const hr_map *m, uint32_t i) {
+  const hr_map_entry *e = &m->entries[i];
+  return e->key_len < HR_MAP_INLINE_KEY ? e->key.small : m->arena + e->key.off;
+}
 /* Insertion index of the entry whose value slot hr_map_upsert returned. */
 static inline uint32_t hr_map_entry_of(const hr_map *m, const uint32_t *value) {
   return (uint32_t)(((const char *)value - (const char *)m->entries) / sizeof(hr_map_entry));
