@@ -259,6 +259,7 @@ static char *dup_string(const tok *t) {
 
 /* Integer literal (no fraction) into *v; fails otherwise. */
 static int parse_int(parser *ps, int64_t *v, int64_t max) {
+  if (ps->failed) return -1; /* the lexer may have refused this token already */
   if (ps->t.type != T_NUMBER) {
     FAIL(ps, "expected a whole number but found '%.*s'", (int)ps->t.len, ps->t.p);
     return -1;
@@ -271,10 +272,10 @@ static int parse_int(parser *ps, int64_t *v, int64_t max) {
       return -1;
     }
     x = x * 10 + (c - '0');
-  }
-  if (x > max) {
-    FAIL(ps, "%lld is too large here (at most %lld)", (long long)x, (long long)max);
-    return -1;
+    if (x > max) { /* checked per digit, so x never overflows */
+      FAIL(ps, "%.*s is too large here (at most %lld)", (int)ps->t.len, ps->t.p, (long long)max);
+      return -1;
+    }
   }
   *v = x;
   next(ps);
@@ -331,6 +332,7 @@ static typed parse_or(parser *ps, ctx_kind ctx);
 static const char *ctx_name(ctx_kind c) { return c == CTX_CHILD ? "a child" : c == CTX_ADULT ? "an adult" : "anyone"; }
 
 static int parse_number_literal(parser *ps, hr_value *v) {
+  if (ps->failed) return -1; /* e.g. the lexer refused a number longer than 15 characters */
   int64_t num = 0, den = 1;
   int frac = 0;
   for (size_t i = 0; i < ps->t.len; i++) {

@@ -89,6 +89,9 @@ static void test_hostile_input_is_bounded(void) {
   free(deep);
   expect_error(RULE_HEAD "  when children >= 1234567890123456789\n}\n", "number is longer than 15 characters");
   expect_error(RULE_HEAD "  when custody_started within 99999999 days\n}\n", "too large");
+  /* Found by fuzz_rules: a 19-digit duration once overflowed while being read. */
+  expect_error(RULE_HEAD "  when custody_started within 2666666666666666666 days\n}\n", "longer than 15 characters");
+  expect_error("rule r {\n cooldown 26666666666666666666 days\n}\n", "longer than 15 characters");
   char big[6000];
   memset(big, 'a', sizeof big);
   memcpy(big, "rule r { description \"", 22);
