@@ -48,6 +48,7 @@ for build in "$@"; do
   done
   for t in tests/e2e/*.sh; do
     [ -f "$t" ] || continue
+    [ "$(basename "$t")" != lib.sh ] || continue # shared helpers, not a test
     full="$tag/e2e/$(basename "$t" .sh)"
     [ -z "$only" ] || [[ "$full" == *"$only"* ]] || continue
     timeout 900 bash "$t" >"$log/out" 2>&1
