@@ -20,14 +20,14 @@
 #include "hearth/v1/register.pb-c.h"
 
 typedef enum hr_input_kind {
-  HR_INPUT_PERSONS = 0,       /* register persons.csv */
-  HR_INPUT_RELATIONSHIPS,     /* register relationships.csv */
-  HR_INPUT_KEY_WORKERS,       /* register key_workers.csv */
-  HR_INPUT_ASSIGNMENTS,       /* register assignments.csv */
-  HR_INPUT_CUSTODY,           /* custody JSON lines */
-  HR_INPUT_INPATIENT,         /* HL7 v2 ADT messages (file of messages) */
-  HR_INPUT_ATTENDANCE,        /* attendance CSV */
-  HR_INPUT_NRPF,              /* NRPF CSV */
+  HR_INPUT_PERSONS = 0,   /* register persons.csv */
+  HR_INPUT_RELATIONSHIPS, /* register relationships.csv */
+  HR_INPUT_KEY_WORKERS,   /* register key_workers.csv */
+  HR_INPUT_ASSIGNMENTS,   /* register assignments.csv */
+  HR_INPUT_CUSTODY,       /* custody JSON lines */
+  HR_INPUT_INPATIENT,     /* HL7 v2 ADT messages (file of messages) */
+  HR_INPUT_ATTENDANCE,    /* attendance CSV */
+  HR_INPUT_NRPF,          /* NRPF CSV */
   HR_INPUT__COUNT
 } hr_input_kind;
 
@@ -47,27 +47,27 @@ int hr_input_kind_from_name(const char *name, hr_input_kind *kind);
 #define HR_QW_SEX_UNKNOWN "sex_unknown"                  /* sex not M, F, U or empty */
 
 /* Dead-letter reasons: a stable snake_case code and the text people read. */
-#define HR_DL_REASON_MAP(XX)                                                          \
-  XX(not_parseable, "the record could not be parsed")                                 \
-  XX(invalid_utf8, "the record is not valid UTF-8")                                   \
-  XX(oversized, "the record or a field is larger than the limit")                     \
-  XX(missing_field, "a required field is missing or empty")                           \
-  XX(missing_column, "the file has no column for a required field")                   \
-  XX(bad_date, "a date is malformed or impossible")                                   \
-  XX(bad_time, "a time is malformed or impossible")                                   \
-  XX(unknown_event_type, "the event type is not one Hearth reads")                    \
-  XX(unknown_reason, "the reason is not one Hearth reads for this event type")        \
-  XX(unknown_status, "the status is not one Hearth reads")                            \
-  XX(unknown_code, "the code is not one Hearth reads")                                \
-  XX(out_of_range, "a value is out of range")                                         \
-  XX(not_adt, "the HL7 message is not an ADT message")                                \
+#define HR_DL_REASON_MAP(XX)                                                                                           \
+  XX(not_parseable, "the record could not be parsed")                                                                  \
+  XX(invalid_utf8, "the record is not valid UTF-8")                                                                    \
+  XX(oversized, "the record or a field is larger than the limit")                                                      \
+  XX(missing_field, "a required field is missing or empty")                                                            \
+  XX(missing_column, "the file has no column for a required field")                                                    \
+  XX(bad_date, "a date is malformed or impossible")                                                                    \
+  XX(bad_time, "a time is malformed or impossible")                                                                    \
+  XX(unknown_event_type, "the event type is not one Hearth reads")                                                     \
+  XX(unknown_reason, "the reason is not one Hearth reads for this event type")                                         \
+  XX(unknown_status, "the status is not one Hearth reads")                                                             \
+  XX(unknown_code, "the code is not one Hearth reads")                                                                 \
+  XX(out_of_range, "a value is out of range")                                                                          \
+  XX(not_adt, "the HL7 message is not an ADT message")                                                                 \
   XX(missing_segment, "a required HL7 segment is missing")
 
 typedef enum hr_dl_reason {
 #define XX(code, text) HR_DL_##code,
   HR_DL_REASON_MAP(XX)
 #undef XX
-  HR_DL__COUNT
+      HR_DL__COUNT
 } hr_dl_reason;
 
 const char *hr_dl_reason_code(hr_dl_reason r); /* "bad_date" */
@@ -76,11 +76,11 @@ const char *hr_dl_reason_text(hr_dl_reason r);
 /* A dead letter as a reader yields it. raw points into the input (not copied). */
 typedef struct hr_deadletter {
   hr_input_kind input;
-  const char *source;     /* as given to hr_reader_new */
-  uint64_t position;      /* 1-based line of the record's start (HL7: line of its MSH) */
+  const char *source; /* as given to hr_reader_new */
+  uint64_t position;  /* 1-based line of the record's start (HL7: line of its MSH) */
   hr_dl_reason reason;
-  const char *field;      /* e.g. "date_of_birth", "PID-7"; "" when no single field */
-  char message[256];      /* one sentence naming the field, the value (cut short) and the fix */
+  const char *field; /* e.g. "date_of_birth", "PID-7"; "" when no single field */
+  char message[256]; /* one sentence naming the field, the value (cut short) and the fix */
   const char *raw;
   size_t raw_len;
 } hr_deadletter;
@@ -93,26 +93,25 @@ typedef enum hr_record_type {
 
 typedef struct hr_record {
   hr_record_type type;
-  const Hearth__V1__AgencyEvent *event;    /* HR_RECORD_EVENT */
-  const Hearth__V1__RegisterRecord *reg;   /* HR_RECORD_REGISTER */
-  const hr_deadletter *dl;                 /* HR_RECORD_DEADLETTER */
-  uint64_t offset;                         /* byte offset of the record's start in the input */
-  uint64_t position;                       /* its 1-based line */
+  const Hearth__V1__AgencyEvent *event;  /* HR_RECORD_EVENT */
+  const Hearth__V1__RegisterRecord *reg; /* HR_RECORD_REGISTER */
+  const hr_deadletter *dl;               /* HR_RECORD_DEADLETTER */
+  uint64_t offset;                       /* byte offset of the record's start in the input */
+  uint64_t position;                     /* its 1-based line */
 } hr_record;
 
 typedef struct hr_reader hr_reader;
 
 /* Limits that bound every input (REFERENCE: oversized fields are rejected). */
 #define HR_MAX_RECORD_BYTES (64u * 1024u)        /* CSV row, JSON line */
-#define HR_MAX_HL7_MESSAGE_BYTES (1024u * 1024u)  /* one HL7 message */
-#define HR_MAX_FIELD_BYTES 1024u                  /* any single field we read */
+#define HR_MAX_HL7_MESSAGE_BYTES (1024u * 1024u) /* one HL7 message */
+#define HR_MAX_FIELD_BYTES 1024u                 /* any single field we read */
 
 /* Creates a reader over data[0..len) (not copied: it must outlive the reader). source names
  * the input in dead letters. agency (may be NULL) is copied into each event's `agency`.
  * Returns NULL only on allocation failure. A CSV header without a required column does not
  * fail here: each row is then dead-lettered with reason missing_column. */
-hr_reader *hr_reader_new(hr_input_kind kind, const char *data, size_t len, const char *source,
-                         const char *agency);
+hr_reader *hr_reader_new(hr_input_kind kind, const char *data, size_t len, const char *source, const char *agency);
 /* Yields the next record: 1 when *rec is filled, 0 at the end of the input. */
 int hr_reader_next(hr_reader *r, hr_record *rec);
 /* Positions the reader at a record start previously reported in hr_record.offset/position
@@ -123,9 +122,9 @@ void hr_reader_free(hr_reader *r);
 
 /* Counters a reader keeps for the run summary. */
 typedef struct hr_reader_stats {
-  uint64_t records;        /* events or register records yielded */
+  uint64_t records; /* events or register records yielded */
   uint64_t deadletters;
-  uint64_t warnings;       /* data-quality warnings (failed identifier checks) */
+  uint64_t warnings; /* data-quality warnings (failed identifier checks) */
 } hr_reader_stats;
 void hr_reader_stats_get(const hr_reader *r, hr_reader_stats *out);
 

@@ -4,7 +4,8 @@ static const char upn_letters[] = "ABCDEFGHJKLMNPQRTUVWXYZ";
 
 static int nhs_check_digit(const char *d9) {
   int sum = 0;
-  for (int i = 0; i < 9; i++) sum += (d9[i] - '0') * (10 - i);
+  for (int i = 0; i < 9; i++)
+    sum += (d9[i] - '0') * (10 - i);
   int check = 11 - sum % 11;
   if (check == 11) return 0;
   if (check == 10) return -1;
@@ -61,7 +62,8 @@ int hr_upn_normalise(const char *s, size_t len, char out[14]) {
 }
 
 int hr_nhs_make(const char nine[9], char out[11]) {
-  for (int i = 0; i < 9; i++) out[i] = nine[i];
+  for (int i = 0; i < 9; i++)
+    out[i] = nine[i];
   int check = nhs_check_digit(out);
   if (check < 0) return -1;
   out[9] = (char)('0' + check);
@@ -70,7 +72,8 @@ int hr_nhs_make(const char nine[9], char out[11]) {
 }
 
 void hr_upn_make(const char twelve[12], char out[14]) {
-  for (int i = 0; i < 12; i++) out[i + 1] = twelve[i];
+  for (int i = 0; i < 12; i++)
+    out[i + 1] = twelve[i];
   out[13] = '\0';
   int idx = upn_check_index(twelve);
   out[0] = idx >= 0 ? upn_letters[idx] : '?';

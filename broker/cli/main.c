@@ -91,9 +91,13 @@ static const char usage_rules[] =
     "Exit status 0 when every file is valid.\n";
 
 static int parse_kind(const char *s, size_t n, hr_input_kind *k) {
-  static const struct { const char *name; hr_input_kind kind; } kinds[] = {
-      {"custody", HR_INPUT_CUSTODY}, {"inpatient", HR_INPUT_INPATIENT},
-      {"attendance", HR_INPUT_ATTENDANCE}, {"nrpf", HR_INPUT_NRPF}};
+  static const struct {
+    const char *name;
+    hr_input_kind kind;
+  } kinds[] = {{"custody", HR_INPUT_CUSTODY},
+               {"inpatient", HR_INPUT_INPATIENT},
+               {"attendance", HR_INPUT_ATTENDANCE},
+               {"nrpf", HR_INPUT_NRPF}};
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     if (strlen(kinds[i].name) == n && memcmp(kinds[i].name, s, n) == 0) {
       *k = kinds[i].kind;
@@ -103,16 +107,23 @@ static int parse_kind(const char *s, size_t n, hr_input_kind *k) {
 }
 
 static int cmd_replay(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"register", required_argument, 0, 'r'}, {"feed", required_argument, 0, 'f'},
-      {"rules", required_argument, 0, 'R'},    {"out", required_argument, 0, 'o'},
-      {"deadletter", required_argument, 0, 'd'}, {"default-la", required_argument, 0, 'l'},
-      {"mh-provider", required_argument, 0, 'p'}, {"mh-services", required_argument, 0, 's'},
-      {"link-agency-ids", no_argument, 0, 'k'}, {"quiet", no_argument, 0, 'q'},
-      {"stats-json", required_argument, 0, 'J'}, {"parse-only", no_argument, 0, 'P'},
-      {"state", required_argument, 0, 'S'},    {"from", required_argument, 0, 'F'},
-      {"until", required_argument, 0, 'U'},
-      {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+  static const struct option opts[] = {{"register", required_argument, 0, 'r'},
+                                       {"feed", required_argument, 0, 'f'},
+                                       {"rules", required_argument, 0, 'R'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"deadletter", required_argument, 0, 'd'},
+                                       {"default-la", required_argument, 0, 'l'},
+                                       {"mh-provider", required_argument, 0, 'p'},
+                                       {"mh-services", required_argument, 0, 's'},
+                                       {"link-agency-ids", no_argument, 0, 'k'},
+                                       {"quiet", no_argument, 0, 'q'},
+                                       {"stats-json", required_argument, 0, 'J'},
+                                       {"parse-only", no_argument, 0, 'P'},
+                                       {"state", required_argument, 0, 'S'},
+                                       {"from", required_argument, 0, 'F'},
+                                       {"until", required_argument, 0, 'U'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   hr_replay_opts o;
   memset(&o, 0, sizeof o);
   const char *rules_path = NULL, *out_path = NULL, *dl_path = NULL, *stats_path = NULL;
@@ -125,7 +136,9 @@ static int cmd_replay(int argc, char **argv) {
       const char *eq = strchr(optarg, '=');
       hr_input_kind kind;
       if (!eq || parse_kind(optarg, (size_t)(eq - optarg), &kind)) {
-        fprintf(stderr, "hearth replay: --feed %s: expected KIND=FILE with KIND custody, inpatient, attendance or nrpf\n", optarg);
+        fprintf(stderr,
+                "hearth replay: --feed %s: expected KIND=FILE with KIND custody, inpatient, attendance or nrpf\n",
+                optarg);
         return 2;
       }
       if (o.nfeeds == HR_REPLAY_MAX_FEEDS) {
@@ -166,8 +179,10 @@ static int cmd_replay(int argc, char **argv) {
         }
         t = hr_uk_instant_of(d, 0, 0);
       }
-      if (c == 'F') o.from_us = t;
-      else o.until_us = t;
+      if (c == 'F')
+        o.from_us = t;
+      else
+        o.until_us = t;
       break;
     }
     case 'h': fputs(usage_replay, stdout); return 0;
@@ -206,8 +221,10 @@ static int cmd_replay(int argc, char **argv) {
   if (out != stdout && fclose(out)) close_err = 1;
   if (out == stdout && fflush(stdout)) close_err = 1;
   if (dl && fclose(dl)) close_err = 1;
-  if (rc) fprintf(stderr, "hearth replay: %s\n", err);
-  else if (close_err) fprintf(stderr, "hearth replay: could not write the output: %s\n", strerror(errno));
+  if (rc)
+    fprintf(stderr, "hearth replay: %s\n", err);
+  else if (close_err)
+    fprintf(stderr, "hearth replay: could not write the output: %s\n", strerror(errno));
   double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   uint64_t total = sum.events_by_feed[1] + sum.events_by_feed[2] + sum.events_by_feed[3] + sum.events_by_feed[4];
   struct rusage ru;
@@ -252,8 +269,23 @@ static int run_oracle(const char *dir) {
   snprintf(at, sizeof at, "attendance=%s/feeds/attendance.csv", dir);
   snprintf(nr, sizeof nr, "nrpf=%s/feeds/nrpf.csv", dir);
   snprintf(out, sizeof out, "%s/expected.jsonl", dir);
-  char *const args[] = {"python3", (char *)oracle, "--register", reg, "--feed", cu, "--feed", in, "--feed", at,
-                        "--feed", nr, "--default-la", (char *)HR_SYNTH_DEFAULT_LA, "--out", out, NULL};
+  char *const args[] = {"python3",
+                        (char *)oracle,
+                        "--register",
+                        reg,
+                        "--feed",
+                        cu,
+                        "--feed",
+                        in,
+                        "--feed",
+                        at,
+                        "--feed",
+                        nr,
+                        "--default-la",
+                        (char *)HR_SYNTH_DEFAULT_LA,
+                        "--out",
+                        out,
+                        NULL};
   pid_t pid = fork();
   if (pid < 0) return 1;
   if (pid == 0) {
@@ -270,11 +302,10 @@ static int run_oracle(const char *dir) {
 }
 
 static int cmd_synth(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"out", required_argument, 0, 'o'},  {"families", required_argument, 0, 'n'},
-      {"seed", required_argument, 0, 's'}, {"weeks", required_argument, 0, 'w'},
-      {"clean", no_argument, 0, 'c'},      {"no-expected", no_argument, 0, 'x'},
-      {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+  static const struct option opts[] = {{"out", required_argument, 0, 'o'},  {"families", required_argument, 0, 'n'},
+                                       {"seed", required_argument, 0, 's'}, {"weeks", required_argument, 0, 'w'},
+                                       {"clean", no_argument, 0, 'c'},      {"no-expected", no_argument, 0, 'x'},
+                                       {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
   hr_synth_opts o;
   memset(&o, 0, sizeof o);
   o.families = 2000;
@@ -324,7 +355,8 @@ static int cmd_synth(int argc, char **argv) {
     return 1;
   }
   fprintf(stderr,
-          "hearth synth: %s: %llu persons, %llu relationships, %llu custody, %llu inpatient, %llu attendance, %llu nrpf records (%llu deliberately bad)\n",
+          "hearth synth: %s: %llu persons, %llu relationships, %llu custody, %llu inpatient, %llu attendance, %llu "
+          "nrpf records (%llu deliberately bad)\n",
           o.out_dir, (unsigned long long)st.persons, (unsigned long long)st.relationships,
           (unsigned long long)st.custody, (unsigned long long)st.inpatient, (unsigned long long)st.attendance,
           (unsigned long long)st.nrpf, (unsigned long long)st.bad_records);

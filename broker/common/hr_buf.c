@@ -27,7 +27,8 @@ int hr_buf_reserve(hr_buf *b, size_t extra) {
   size_t need = b->len + extra + 1;
   if (need <= b->cap) return 0;
   size_t cap = b->cap ? b->cap : 256;
-  while (cap < need) cap *= 2;
+  while (cap < need)
+    cap *= 2;
   char *p = realloc(b->data, cap);
   if (!p) {
     b->oom = 1;
@@ -45,7 +46,9 @@ void hr_buf_append(hr_buf *b, const void *p, size_t n) {
   b->data[b->len] = '\0';
 }
 
-void hr_buf_puts(hr_buf *b, const char *s) { hr_buf_append(b, s, strlen(s)); }
+void hr_buf_puts(hr_buf *b, const char *s) {
+  hr_buf_append(b, s, strlen(s));
+}
 
 void hr_buf_putc(hr_buf *b, char c) {
   if (hr_buf_reserve(b, 1)) return;
@@ -78,10 +81,20 @@ size_t hr_utf8_seq_len(const unsigned char *s, size_t n) {
   size_t len;
   unsigned min;
   unsigned cp;
-  if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
-  else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; min = 0x800; }
-  else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+    cp = c & 0x1F;
+    min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    cp = c & 0x0F;
+    min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    cp = c & 0x07;
+    min = 0x10000;
+  } else
+    return 0;
   if (n < len) return 0;
   for (size_t i = 1; i < len; i++) {
     if ((s[i] & 0xC0) != 0x80) return 0;
@@ -95,7 +108,10 @@ int hr_utf8_valid(const char *s, size_t n) {
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
   while (i < n) {
-    if (u[i] < 0x80) { i++; continue; }
+    if (u[i] < 0x80) {
+      i++;
+      continue;
+    }
     size_t l = hr_utf8_seq_len(u + i, n - i);
     if (!l) return 0;
     i += l;
@@ -113,19 +129,27 @@ void hr_buf_json_str(hr_buf *b, const char *s, size_t n) {
     unsigned char c = u[i];
     if (c >= 0x80) {
       size_t l = hr_utf8_seq_len(u + i, n - i);
-      if (l) hr_buf_append(b, u + i, l), i += l;
-      else hr_buf_puts(b, "\xEF\xBF\xBD"), i++;
+      if (l)
+        hr_buf_append(b, u + i, l), i += l;
+      else
+        hr_buf_puts(b, "\xEF\xBF\xBD"), i++;
       continue;
     }
-    if (c == '"') hr_buf_puts(b, "\\\"");
-    else if (c == '\\') hr_buf_puts(b, "\\\\");
-    else if (c == '\n') hr_buf_puts(b, "\\n");
-    else if (c == '\r') hr_buf_puts(b, "\\r");
-    else if (c == '\t') hr_buf_puts(b, "\\t");
+    if (c == '"')
+      hr_buf_puts(b, "\\\"");
+    else if (c == '\\')
+      hr_buf_puts(b, "\\\\");
+    else if (c == '\n')
+      hr_buf_puts(b, "\\n");
+    else if (c == '\r')
+      hr_buf_puts(b, "\\r");
+    else if (c == '\t')
+      hr_buf_puts(b, "\\t");
     else if (c < 0x20 || c == 0x7F) {
       char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
       hr_buf_append(b, e, 6);
-    } else hr_buf_putc(b, (char)c);
+    } else
+      hr_buf_putc(b, (char)c);
     i++;
   }
   hr_buf_putc(b, '"');

@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 typedef struct hr_buf {
-  char *data;   /* NUL-terminated when len > 0 or after any append */
-  size_t len;   /* bytes used, excluding the terminating NUL */
-  size_t cap;   /* bytes allocated */
-  int oom;      /* 1 after a failed allocation */
+  char *data; /* NUL-terminated when len > 0 or after any append */
+  size_t len; /* bytes used, excluding the terminating NUL */
+  size_t cap; /* bytes allocated */
+  int oom;    /* 1 after a failed allocation */
 } hr_buf;
 
 void hr_buf_free(hr_buf *b);
@@ -25,10 +25,12 @@ void hr_buf_printf(hr_buf *b, const char *fmt, ...) __attribute__((format(printf
 /* Appends s as a quoted JSON string. Invalid UTF-8 bytes become U+FFFD, controls are escaped. */
 void hr_buf_json_str(hr_buf *b, const char *s, size_t n);
 static inline void hr_buf_json_cstr(hr_buf *b, const char *s) {
-  if (!s) hr_buf_puts(b, "null");
+  if (!s)
+    hr_buf_puts(b, "null");
   else {
     size_t n = 0;
-    while (s[n]) n++;
+    while (s[n])
+      n++;
     hr_buf_json_str(b, s, n);
   }
 }

@@ -3,17 +3,17 @@
 #ifndef HR_ERR_H
 #define HR_ERR_H
 
-#define HR_ERR_MAP(XX)                                                        \
-  XX(NOMEM, "out of memory")                                                  \
-  XX(INVAL, "invalid argument")                                               \
-  XX(IO, "input/output error")                                                \
-  XX(PARSE, "could not parse input")                                          \
-  XX(RANGE, "value out of range")                                             \
-  XX(NOTFOUND, "not found")                                                   \
-  XX(EXISTS, "already exists")                                                \
-  XX(TOOBIG, "input too large")                                               \
-  XX(STORE, "state store error")                                              \
-  XX(RULES, "rule pack error")                                                \
+#define HR_ERR_MAP(XX)                                                                                                 \
+  XX(NOMEM, "out of memory")                                                                                           \
+  XX(INVAL, "invalid argument")                                                                                        \
+  XX(IO, "input/output error")                                                                                         \
+  XX(PARSE, "could not parse input")                                                                                   \
+  XX(RANGE, "value out of range")                                                                                      \
+  XX(NOTFOUND, "not found")                                                                                            \
+  XX(EXISTS, "already exists")                                                                                         \
+  XX(TOOBIG, "input too large")                                                                                        \
+  XX(STORE, "state store error")                                                                                       \
+  XX(RULES, "rule pack error")                                                                                         \
   XX(USAGE, "bad command-line usage")
 
 typedef enum hr_err {

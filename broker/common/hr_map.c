@@ -36,7 +36,9 @@ void hr_map_free(hr_map *m) {
   memset(m, 0, sizeof *m);
 }
 
-static uint32_t tag_of(uint64_t h) { return (uint32_t)(h >> 32); }
+static uint32_t tag_of(uint64_t h) {
+  return (uint32_t)(h >> 32);
+}
 
 static uint32_t find_slot(const hr_map *m, uint64_t h, const void *key, size_t len, int *found) {
   uint32_t mask = m->nslots - 1, i = (uint32_t)h & mask, tag = tag_of(h);
@@ -76,7 +78,8 @@ static int grow_slots(hr_map *m) {
   for (uint32_t e = 0; e < m->n; e++) {
     uint64_t h = m->entries[e].hash;
     uint32_t i = (uint32_t)h & (n - 1);
-    while (slots[i]) i = (i + 1) & (n - 1);
+    while (slots[i])
+      i = (i + 1) & (n - 1);
     slots[i] = (uint64_t)tag_of(h) << 32 | (e + 1);
   }
   return 0;
@@ -106,7 +109,8 @@ uint32_t *hr_map_upsert(hr_map *m, const void *key, size_t len, uint32_t init, i
   }
   if (len >= HR_MAP_INLINE_KEY && m->arena_len + len + 1 > m->arena_cap) {
     size_t cap = m->arena_cap ? m->arena_cap : 1024;
-    while (cap < m->arena_len + len + 1) cap *= 2;
+    while (cap < m->arena_len + len + 1)
+      cap *= 2;
     if (cap > UINT32_MAX) {
       m->oom = 1;
       return NULL;

@@ -32,12 +32,12 @@ typedef struct hr_map {
    * Probes compare tags in the slot array and touch an entry only on a tag match: at a
    * million keys, that is the difference between one cache miss per probe and one per lookup. */
   uint64_t *slots;
-  uint32_t nslots;        /* power of two */
-  hr_map_entry *entries;  /* in insertion order */
+  uint32_t nslots;       /* power of two */
+  hr_map_entry *entries; /* in insertion order */
   uint32_t n, cap;
-  char *arena;            /* bytes of keys too long to be inline, each NUL-terminated */
+  char *arena; /* bytes of keys too long to be inline, each NUL-terminated */
   size_t arena_len, arena_cap;
-  int oom;                /* set when an allocation failed; the map stays usable for reads */
+  int oom; /* set when an allocation failed; the map stays usable for reads */
 } hr_map;
 
 uint64_t hr_hash_bytes(const void *p, size_t n);

@@ -12,7 +12,9 @@ static const uint32_t K[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-static uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+static uint32_t rotr(uint32_t x, int n) {
+  return (x >> n) | (x << (32 - n));
+}
 
 static void compress(hr_sha256 *c, const unsigned char *b) {
   uint32_t w[64];
@@ -75,9 +77,11 @@ void hr_sha256_final(hr_sha256 *c, unsigned char out[32]) {
   unsigned char pad = 0x80;
   hr_sha256_update(c, &pad, 1);
   unsigned char zero = 0;
-  while (c->used != 56) hr_sha256_update(c, &zero, 1);
+  while (c->used != 56)
+    hr_sha256_update(c, &zero, 1);
   unsigned char len[8];
-  for (int i = 0; i < 8; i++) len[i] = (unsigned char)(bits >> (56 - 8 * i));
+  for (int i = 0; i < 8; i++)
+    len[i] = (unsigned char)(bits >> (56 - 8 * i));
   hr_sha256_update(c, len, 8);
   for (int i = 0; i < 8; i++) {
     out[4 * i] = (unsigned char)(c->h[i] >> 24);

@@ -8,9 +8,9 @@
 
 typedef struct hr_sha256 {
   uint32_t h[8];
-  uint64_t total;      /* bytes hashed so far */
+  uint64_t total; /* bytes hashed so far */
   unsigned char block[64];
-  size_t used;         /* bytes in block */
+  size_t used; /* bytes in block */
 } hr_sha256;
 
 void hr_sha256_init(hr_sha256 *c);

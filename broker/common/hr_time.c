@@ -24,7 +24,9 @@ void hr_civil_from_days(int32_t z0, int *y, unsigned *m, unsigned *d) {
   *y = (int)yoe + era * 400 + (*m <= 2);
 }
 
-int hr_is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+int hr_is_leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned hr_days_in_month(int y, unsigned m) {
   static const unsigned char dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -98,7 +100,9 @@ static void bst_bounds_utc(int y, int64_t *start_us, int64_t *end_us) {
   *end_us = (int64_t)last_sunday(y, 10) * HR_US_PER_DAY + 3600 * HR_US_PER_SEC;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+static int64_t floor_div(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
 static int year_of_instant(int64_t us) {
   int y;
@@ -176,8 +180,8 @@ static int parse_offset(const char *s, size_t len, int *offset_s) {
   return 0;
 }
 
-static int finish_instant(int32_t days, int hh, int mi, int ss, int64_t frac_us, const char *off,
-                          size_t off_len, int64_t *out) {
+static int finish_instant(int32_t days, int hh, int mi, int ss, int64_t frac_us, const char *off, size_t off_len,
+                          int64_t *out) {
   if (hh > 23 || mi > 59 || ss > 59) return HR_ERANGE; /* leap seconds are not in our feeds */
   int64_t local = (int64_t)days * HR_US_PER_DAY + ((int64_t)hh * 3600 + mi * 60 + ss) * HR_US_PER_SEC + frac_us;
   if (off_len == 0) {
@@ -252,7 +256,8 @@ size_t hr_format_uk_instant(int64_t instant_us, char *buf) {
   *p++ = (char)('0' + ss % 10);
   if (us) {
     *p++ = '.';
-    for (int64_t div = 100000; div; div /= 10) *p++ = (char)('0' + us / div % 10);
+    for (int64_t div = 100000; div; div /= 10)
+      *p++ = (char)('0' + us / div % 10);
   }
   *p++ = '+';
   *p++ = '0';

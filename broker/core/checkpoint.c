@@ -38,7 +38,9 @@ static void put_uv(hr_buf *b, uint64_t v) {
   } while (v);
   hr_buf_append(b, tmp, n);
 }
-static void put_sv(hr_buf *b, int64_t v) { put_uv(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
+static void put_sv(hr_buf *b, int64_t v) {
+  put_uv(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
 static void put_str(hr_buf *b, const char *s) {
   size_t n = strlen(s);
   put_uv(b, n);
@@ -209,7 +211,8 @@ static int emit(out *o, char kind, const void *k, size_t klen) {
 }
 
 static int emit_index(out *o, char kind, uint32_t idx) {
-  unsigned char be[4] = {(unsigned char)(idx >> 24), (unsigned char)(idx >> 16), (unsigned char)(idx >> 8), (unsigned char)idx};
+  unsigned char be[4] = {(unsigned char)(idx >> 24), (unsigned char)(idx >> 16), (unsigned char)(idx >> 8),
+                         (unsigned char)idx};
   return emit(o, kind, be, 4);
 }
 
@@ -269,7 +272,8 @@ int hr_engine_checkpoint(hr_engine *e, hr_state_put_fn put, void *ud) {
     if ((rc = emit(&o, 'H', id, strlen(id)))) goto done;
   }
   /* Everything is out: forget what changed. */
-  for (uint32_t i = 0; i < e->dirty_persons.n; i++) e->persons[VEC_AT(e->dirty_persons, uint32_t, i)].dirty = 0;
+  for (uint32_t i = 0; i < e->dirty_persons.n; i++)
+    e->persons[VEC_AT(e->dirty_persons, uint32_t, i)].dirty = 0;
   for (uint32_t i = 0; i < e->dirty_unmatched.n; i++)
     hr__facts_at(e, e->unmatched_nrpf.entries[VEC_AT(e->dirty_unmatched, uint32_t, i)].value)->dirty = 0;
   e->dirty_persons.n = e->dirty_unmatched.n = e->dirty_episodes.n = 0;
@@ -382,7 +386,6 @@ int hr_engine_restore(hr_engine *e, const void *key, size_t klen, const void *va
     }
     return 0;
   }
-  default:
-    return HR_EPARSE;
+  default: return HR_EPARSE;
   }
 }

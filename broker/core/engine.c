@@ -15,9 +15,11 @@ static const char default_mh_services[] = "710 711 712 713 715 720 721 722 723 7
 static int load_code_set(hr_map *m, const char *list) {
   const char *c = list;
   while (*c) {
-    while (*c == ' ' || *c == ',' || *c == '\t') c++;
+    while (*c == ' ' || *c == ',' || *c == '\t')
+      c++;
     const char *s = c;
-    while (*c && *c != ' ' && *c != ',' && *c != '\t') c++;
+    while (*c && *c != ' ' && *c != ',' && *c != '\t')
+      c++;
     if (c > s && !hr_map_upsert(m, s, (size_t)(c - s), 1, NULL)) return -1;
   }
   return 0;
@@ -56,11 +58,11 @@ void hr_engine_set_rules(hr_engine *e, const hr_rulepack *pack) {
 
 void hr_engine_free(hr_engine *e) {
   if (!e) return;
-  hr_map *maps[] = {&e->strings, &e->person_ids, &e->nhs_index, &e->upn_index, &e->demo_index,
-                    &e->pupil_index, &e->key_workers, &e->mh_services,
-                    &e->mh_providers, &e->episodes, &e->spell_keys, &e->unmatched_nrpf, &e->agency_links,
-                    &e->seen_events, &e->alert_keys};
-  for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) hr_map_free(maps[i]);
+  hr_map *maps[] = {&e->strings,     &e->person_ids,     &e->nhs_index,    &e->upn_index,    &e->demo_index,
+                    &e->pupil_index, &e->key_workers,    &e->mh_services,  &e->mh_providers, &e->episodes,
+                    &e->spell_keys,  &e->unmatched_nrpf, &e->agency_links, &e->seen_events,  &e->alert_keys};
+  for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
+    hr_map_free(maps[i]);
   for (uint32_t i = 0; i < e->facts.n; i++) {
     facts *f = hr__facts_at(e, i);
     hr__vec_free(&f->custody);
@@ -72,10 +74,11 @@ void hr_engine_free(hr_engine *e) {
     free(a->sessions);
     hr__vec_free(&a->replaced);
   }
-  vec *vecs[] = {&e->rels, &e->assigns, &e->facts, &e->att, &e->evs, &e->episode_v, &e->spells, &e->last_alert,
-                 &e->dirty_persons, &e->dirty_unmatched, &e->dirty_episodes, &e->dirty_spells, &e->dirty_alerts,
-                 &e->dirty_links};
-  for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) hr__vec_free(vecs[i]);
+  vec *vecs[] = {&e->rels,           &e->assigns,      &e->facts,        &e->att,           &e->evs,
+                 &e->episode_v,      &e->spells,       &e->last_alert,   &e->dirty_persons, &e->dirty_unmatched,
+                 &e->dirty_episodes, &e->dirty_spells, &e->dirty_alerts, &e->dirty_links};
+  for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
+    hr__vec_free(vecs[i]);
   free(e->persons);
   free(e->alerts_by_rule);
   hr_buf_free(&e->scratch);
@@ -102,7 +105,9 @@ static int seen_before(hr_engine *e, const char *fmt, ...) {
   return !inserted;
 }
 
-static const char *s_or(const char *s) { return s ? s : ""; }
+static const char *s_or(const char *s) {
+  return s ? s : "";
+}
 
 /* The key an adult is known by in alert identities: register person_id, else the agency's. */
 static uint32_t subject_key(hr_engine *e, uint32_t subject, const char *agency_key) {
@@ -175,10 +180,13 @@ static int mh_spell_starts(hr_engine *e, uint32_t sp, uint32_t subject, const He
   uint32_t epk = hr__intern_cstr(e, key);
   e->trig_record = hr__str(e, VEC_AT(e->evs, evidence, evi).record);
   snprintf(e->trig_detail, sizeof e->trig_detail, "%s", detail);
-  return hr__run_rules(e, HR_TRIGGER_MH_SPELL_START, subject, hr__intern_cstr(e, hr__pid(e, subject)), epk, fn, ud) ? HR_ENOMEM : 0;
+  return hr__run_rules(e, HR_TRIGGER_MH_SPELL_START, subject, hr__intern_cstr(e, hr__pid(e, subject)), epk, fn, ud)
+             ? HR_ENOMEM
+             : 0;
 }
 
-static int apply_inpatient(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint32_t subject, hr_alert_fn fn, void *ud) {
+static int apply_inpatient(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint32_t subject, hr_alert_fn fn,
+                           void *ud) {
   const Hearth__V1__InpatientEvent *in = ev->inpatient;
   if (!in->visit_number || !*in->visit_number) return 0; /* no spell identity: counted, nothing */
   char key[512];
@@ -223,8 +231,7 @@ static int apply_inpatient(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint
     if (s && (s->state == SPELL_OPEN || s->state == SPELL_DISCHARGED))
       s->state = SPELL_CANCELLED, hr__dirty_index(&e->dirty_spells, cur);
     return 0;
-  default:
-    return 0; /* other ADT events: accepted, counted, change nothing */
+  default: return 0; /* other ADT events: accepted, counted, change nothing */
   }
 }
 
@@ -232,7 +239,8 @@ static int apply_inpatient(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint
  * name, family name and date of birth (any of which may be empty). */
 static facts *unmatched_nrpf_facts(hr_engine *e, const Hearth__V1__AgencyEvent *ev, char *key, size_t keysz) {
   const Hearth__V1__Subject *s = ev->subject;
-  if (s && s->nhs_number && *s->nhs_number) snprintf(key, keysz, "nrpf|nhs|%s", s->nhs_number);
+  if (s && s->nhs_number && *s->nhs_number)
+    snprintf(key, keysz, "nrpf|nhs|%s", s->nhs_number);
   else
     snprintf(key, keysz, "nrpf|demo|%s|%s|%s", s ? s_or(s->given_name_norm) : "", s ? s_or(s->family_name_norm) : "",
              s ? s_or(s->date_of_birth) : "");
@@ -255,7 +263,8 @@ static int apply_nrpf(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint32_t 
   if (!f) return HR_ENOMEM;
   int before = hr__nrpf_status_at(f, e->t, NULL);
   char detail[64];
-  snprintf(detail, sizeof detail, "status %s", r->status == HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF ? "nrpf" : "recourse");
+  snprintf(detail, sizeof detail, "status %s",
+           r->status == HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF ? "nrpf" : "recourse");
   uint32_t evi = hr__add_evidence(e, HEARTH__V1__FEED__FEED_NRPF, e->t, r->record_id, detail);
   nrpf_entry *ne = evi == NONE ? NULL : hr__vec_push(&f->nrpf, sizeof *ne);
   if (!ne) return HR_ENOMEM;
@@ -265,7 +274,8 @@ static int apply_nrpf(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint32_t 
   ne->ev = evi;
   if (subject != NONE) hr__dirty_person(e, subject);
   int after = hr__nrpf_status_at(f, e->t, NULL);
-  if (before == HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF || after != HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF) return 0;
+  if (before == HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF || after != HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF)
+    return 0;
   /* NRPF status begins. */
   uint32_t sk = subject_key(e, subject, key);
   snprintf(key, sizeof key, "nrpf|%s|%lld", hr__str(e, sk), (long long)e->t);
@@ -295,7 +305,8 @@ static int apply_attendance(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uin
     return 0;
   }
   const char *upn = ev->subject && ev->subject->upn && *ev->subject->upn ? ev->subject->upn
-                    : p->upn != NONE ? hr_map_key(&e->upn_index, p->upn) : "";
+                    : p->upn != NONE                                     ? hr_map_key(&e->upn_index, p->upn)
+                                                                         : "";
   e->trig_record = upn;
   /* "2026-09-14 AM N", built without printf: this runs for every mark. */
   size_t cl = strlen(m->code);
@@ -323,14 +334,11 @@ int hr_engine_apply(hr_engine *e, const Hearth__V1__AgencyEvent *ev, hr_alert_fn
   case HEARTH__V1__AGENCY_EVENT__PAYLOAD_INPATIENT:
     dup = seen_before(e, "I|%s|%s", s_or(ev->inpatient->sending_facility), s_or(ev->inpatient->control_id));
     break;
-  case HEARTH__V1__AGENCY_EVENT__PAYLOAD_NRPF:
-    dup = seen_before(e, "N|%s", s_or(ev->nrpf->record_id));
-    break;
+  case HEARTH__V1__AGENCY_EVENT__PAYLOAD_NRPF: dup = seen_before(e, "N|%s", s_or(ev->nrpf->record_id)); break;
   case HEARTH__V1__AGENCY_EVENT__PAYLOAD_ATTENDANCE:
     dup = 0; /* per pupil, date, session and code: decided once the pupil is known */
     break;
-  default:
-    return HR_EINVAL;
+  default: return HR_EINVAL;
   }
   if (dup < 0) return HR_ENOMEM;
   if (dup) {
@@ -358,7 +366,9 @@ int hr_engine_apply(hr_engine *e, const Hearth__V1__AgencyEvent *ev, hr_alert_fn
   }
 }
 
-void hr_engine_stats_get(const hr_engine *e, hr_engine_stats *out) { *out = e->stats; }
+void hr_engine_stats_get(const hr_engine *e, hr_engine_stats *out) {
+  *out = e->stats;
+}
 
 uint64_t hr_engine_alerts_by_rule(const hr_engine *e, uint32_t rule) {
   return rule < e->alerts_by_rule_n ? e->alerts_by_rule[rule] : 0;
@@ -366,13 +376,15 @@ uint64_t hr_engine_alerts_by_rule(const hr_engine *e, uint32_t rule) {
 
 size_t hr_engine_memory(const hr_engine *e) {
   size_t b = sizeof *e + (size_t)e->persons_cap * sizeof(person);
-  const hr_map *maps[] = {&e->strings, &e->person_ids, &e->nhs_index, &e->upn_index, &e->demo_index,
-                          &e->pupil_index, &e->key_workers, &e->episodes,
-                          &e->spell_keys, &e->unmatched_nrpf, &e->agency_links, &e->seen_events, &e->alert_keys};
-  for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) b += hr_map_bytes(maps[i]);
+  const hr_map *maps[] = {&e->strings,      &e->person_ids,  &e->nhs_index, &e->upn_index,  &e->demo_index,
+                          &e->pupil_index,  &e->key_workers, &e->episodes,  &e->spell_keys, &e->unmatched_nrpf,
+                          &e->agency_links, &e->seen_events, &e->alert_keys};
+  for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
+    b += hr_map_bytes(maps[i]);
   b += (size_t)e->rels.cap * sizeof(relationship) + (size_t)e->assigns.cap * sizeof(assignment);
   b += (size_t)e->facts.cap * sizeof(facts) + (size_t)e->att.cap * sizeof(attendance);
   b += (size_t)e->evs.cap * sizeof(evidence) + (size_t)e->spells.cap * sizeof(spell);
-  for (uint32_t i = 0; i < e->att.n; i++) b += (size_t)VEC_AT(e->att, attendance, i).ndays * 16 / 7;
+  for (uint32_t i = 0; i < e->att.n; i++)
+    b += (size_t)VEC_AT(e->att, attendance, i).ndays * 16 / 7;
   return b;
 }

@@ -23,10 +23,10 @@
 struct hr_buf;
 
 typedef struct hr_engine_config {
-  const char *default_la;        /* LA for alerts whose event names none; NULL = none */
-  const char *mh_services;       /* space-separated treatment function codes; NULL = REFERENCE's */
-  const char *mh_providers;      /* space-separated ODS codes of MH providers; NULL = none */
-  int link_agency_ids;           /* resolve by an agency id linked earlier (READING R8); 0 = off */
+  const char *default_la;   /* LA for alerts whose event names none; NULL = none */
+  const char *mh_services;  /* space-separated treatment function codes; NULL = REFERENCE's */
+  const char *mh_providers; /* space-separated ODS codes of MH providers; NULL = none */
+  int link_agency_ids;      /* resolve by an agency id linked earlier (READING R8); 0 = off */
 } hr_engine_config;
 
 typedef struct hr_engine hr_engine;
@@ -50,13 +50,13 @@ int hr_engine_register(hr_engine *e, const Hearth__V1__RegisterRecord *rec);
 int hr_engine_apply(hr_engine *e, const Hearth__V1__AgencyEvent *ev, hr_alert_fn fn, void *ud);
 
 typedef struct hr_engine_stats {
-  uint64_t events[5];          /* by Feed value */
-  uint64_t duplicates;         /* redelivered events that changed nothing */
+  uint64_t events[5];  /* by Feed value */
+  uint64_t duplicates; /* redelivered events that changed nothing */
   uint64_t matched, unmatched, ambiguous;
   uint64_t matched_by_tier[5]; /* 1 NHS number, 2 UPN, 3 demographics, 4 agency id */
   uint64_t marks_not_child;    /* attendance marks for a person who is not a child */
   uint64_t alerts;
-  uint64_t suppressed;         /* alerts held back by a cooldown or already raised */
+  uint64_t suppressed; /* alerts held back by a cooldown or already raised */
   uint64_t persons, relationships, key_workers, assignments;
 } hr_engine_stats;
 void hr_engine_stats_get(const hr_engine *e, hr_engine_stats *out);

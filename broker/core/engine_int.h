@@ -27,31 +27,31 @@ void hr__vec_free(vec *v);
 /* A register person. Its index is also the insertion index of its person_id in e->person_ids,
  * which is where the id string lives (hr__pid). */
 typedef struct person {
-  uint32_t la;         /* interned la_code; NONE if empty */
-  int32_t dob;         /* HR_DATE_NONE if unknown */
+  uint32_t la; /* interned la_code; NONE if empty */
+  int32_t dob; /* HR_DATE_NONE if unknown */
   /* The person's keys, as entry indexes in the identity index maps (NONE if absent): NHS
    * number, UPN, family|dob|postcode (step 3) and given|family|dob (attendance step 3). */
   uint32_t nhs, upn, demo_key, pupil_key;
   uint32_t next_nhs, next_upn, next_demo, next_pupil; /* index chains of equal keys */
-  uint32_t rel_from;   /* first relationship where this person is person_id */
-  uint32_t rel_to;     /* first relationship where this person is related_person_id */
-  uint32_t assign;     /* first assignment of this child */
-  uint32_t facts;      /* index into e->facts; NONE until the person has a fact */
-  uint32_t att;        /* index into e->att; NONE until the person has a mark */
-  uint8_t dirty;       /* facts or attendance changed since the last checkpoint */
+  uint32_t rel_from;                                  /* first relationship where this person is person_id */
+  uint32_t rel_to;                                    /* first relationship where this person is related_person_id */
+  uint32_t assign;                                    /* first assignment of this child */
+  uint32_t facts;                                     /* index into e->facts; NONE until the person has a fact */
+  uint32_t att;                                       /* index into e->att; NONE until the person has a mark */
+  uint8_t dirty;                                      /* facts or attendance changed since the last checkpoint */
 } person;
 
 typedef struct relationship {
-  uint32_t from, to;   /* persons: `from` is the `type` of `to` */
-  uint8_t type;        /* Hearth__V1__RelationshipType */
+  uint32_t from, to; /* persons: `from` is the `type` of `to` */
+  uint8_t type;      /* Hearth__V1__RelationshipType */
   uint8_t deleted;
-  int32_t start, end;  /* DATE_MIN / DATE_MAX when open */
+  int32_t start, end; /* DATE_MIN / DATE_MAX when open */
   uint32_t next_from, next_to;
 } relationship;
 
 typedef struct assignment {
   uint32_t child;
-  uint32_t kw;         /* interned key_worker_id */
+  uint32_t kw; /* interned key_worker_id */
   int32_t start, end;
   uint8_t deleted;
   uint32_t next;
@@ -60,14 +60,26 @@ typedef struct assignment {
 /* An event kept as evidence: the least that identifies its source record. */
 typedef struct evidence {
   int64_t t;
-  uint32_t record;     /* interned record id */
-  uint32_t detail;     /* interned short description */
+  uint32_t record; /* interned record id */
+  uint32_t detail; /* interned short description */
   uint8_t feed;
 } evidence;
 
-typedef struct custody_start { int64_t t; uint32_t ev; } custody_start;
-typedef struct mh_start { int64_t t; uint32_t spell; uint32_t ev; } mh_start;
-typedef struct nrpf_entry { int64_t eff; uint64_t seq; uint8_t status; uint32_t ev; } nrpf_entry;
+typedef struct custody_start {
+  int64_t t;
+  uint32_t ev;
+} custody_start;
+typedef struct mh_start {
+  int64_t t;
+  uint32_t spell;
+  uint32_t ev;
+} mh_start;
+typedef struct nrpf_entry {
+  int64_t eff;
+  uint64_t seq;
+  uint8_t status;
+  uint32_t ev;
+} nrpf_entry;
 
 /* Facts about one person (or one unmatched NRPF subject). */
 typedef struct facts {
@@ -80,7 +92,7 @@ typedef struct facts {
 /* A prison number's custody episode. */
 typedef struct episode {
   uint8_t open;
-  int64_t start;       /* instant the current (or last) episode started */
+  int64_t start; /* instant the current (or last) episode started */
 } episode;
 
 enum { SPELL_OPEN = 1, SPELL_DISCHARGED, SPELL_CANCELLED };
@@ -89,7 +101,7 @@ enum { SPELL_OPEN = 1, SPELL_DISCHARGED, SPELL_CANCELLED };
 typedef struct spell {
   uint8_t state;
   uint8_t is_mh;
-  uint32_t key;        /* interned facility|visit */
+  uint32_t key; /* interned facility|visit */
   int64_t admitted;
 } spell;
 
@@ -97,54 +109,58 @@ typedef struct spell {
  * days from `base`, and the codes a session had before it was replaced (to recognise a
  * redelivered mark as the same event). */
 typedef struct attendance {
-  int32_t base;        /* first day stored: always a Monday, so weeks align with days */
-  uint32_t ndays;      /* days allocated: a multiple of 7 */
-  uint8_t *sessions;   /* 2 * ndays codes, then 2 * ndays / 7 weekly counts: possible, absent */
-  vec replaced;        /* replaced_mark */
+  int32_t base;      /* first day stored: always a Monday, so weeks align with days */
+  uint32_t ndays;    /* days allocated: a multiple of 7 */
+  uint8_t *sessions; /* 2 * ndays codes, then 2 * ndays / 7 weekly counts: possible, absent */
+  vec replaced;      /* replaced_mark */
 } attendance;
-typedef struct replaced_mark { int32_t day; uint8_t session; uint8_t code; } replaced_mark;
+typedef struct replaced_mark {
+  int32_t day;
+  uint8_t session;
+  uint8_t code;
+} replaced_mark;
 
 struct hr_engine {
   hr_engine_config cfg;
   const hr_rulepack *pack;
-  uint32_t default_la;         /* interned; NONE when not configured */
+  uint32_t default_la; /* interned; NONE when not configured */
 
-  hr_map strings;              /* interned strings: value = id (insertion index) */
-  hr_map person_ids;           /* person_id -> person index */
+  hr_map strings;                                       /* interned strings: value = id (insertion index) */
+  hr_map person_ids;                                    /* person_id -> person index */
   hr_map nhs_index, upn_index, demo_index, pupil_index; /* key string -> first person */
-  hr_map key_workers;          /* key_worker_id -> 1 (known key workers) */
+  hr_map key_workers;                                   /* key_worker_id -> 1 (known key workers) */
   hr_map mh_services, mh_providers;
 
   person *persons;
   uint32_t npersons, persons_cap;
-  vec rels;                    /* relationship */
-  vec assigns;                 /* assignment */
-  vec facts;                   /* facts */
-  vec att;                     /* attendance */
-  vec evs;                     /* evidence */
+  vec rels;    /* relationship */
+  vec assigns; /* assignment */
+  vec facts;   /* facts */
+  vec att;     /* attendance */
+  vec evs;     /* evidence */
 
-  hr_map episodes;             /* noms -> episode index */
-  vec episode_v;               /* episode */
-  hr_map spell_keys;           /* facility|visit -> current spell index */
-  vec spells;                  /* spell */
-  hr_map unmatched_nrpf;       /* unmatched NRPF subject key -> facts index */
-  hr_map agency_links;         /* noms / facility|visit -> person (link_agency_ids) */
+  hr_map episodes;       /* noms -> episode index */
+  vec episode_v;         /* episode */
+  hr_map spell_keys;     /* facility|visit -> current spell index */
+  vec spells;            /* spell */
+  hr_map unmatched_nrpf; /* unmatched NRPF subject key -> facts index */
+  hr_map agency_links;   /* noms / facility|visit -> person (link_agency_ids) */
 
-  hr_map seen_events;          /* custody, inpatient, NRPF identities already processed */
-  hr_map alert_keys;           /* rule|group key -> index into last_alert */
-  vec last_alert;              /* int64_t: instant of the last alert for that key */
+  hr_map seen_events; /* custody, inpatient, NRPF identities already processed */
+  hr_map alert_keys;  /* rule|group key -> index into last_alert */
+  vec last_alert;     /* int64_t: instant of the last alert for that key */
   uint64_t nrpf_seq;
 
   /* What changed since the last checkpoint (checkpoint.c), as indexes. */
   vec dirty_persons, dirty_unmatched, dirty_episodes, dirty_spells, dirty_alerts, dirty_links; /* uint32_t */
-  uint32_t seen_checkpointed;  /* seen_events entries before this index are stored */
+  uint32_t seen_checkpointed; /* seen_events entries before this index are stored */
 
   /* Scratch of the event being applied. */
   const Hearth__V1__AgencyEvent *ev;
   int64_t t;
   int32_t date;
-  int trig_feed;               /* evidence of the triggering event: feed, source record id */
-  const char *trig_record;     /* points into the event or the interned strings */
+  int trig_feed;           /* evidence of the triggering event: feed, source record id */
+  const char *trig_record; /* points into the event or the interned strings */
   char trig_detail[96];
 
   hr_engine_stats stats;
@@ -157,12 +173,17 @@ struct hr_engine {
 uint32_t hr__intern(hr_engine *e, const char *s, size_t len); /* NONE on no memory */
 static inline uint32_t hr__intern_cstr(hr_engine *e, const char *s) {
   size_t n = 0;
-  while (s[n]) n++;
+  while (s[n])
+    n++;
   return hr__intern(e, s, n);
 }
-static inline const char *hr__str(const hr_engine *e, uint32_t id) { return id == NONE ? "" : hr_map_key(&e->strings, id); }
+static inline const char *hr__str(const hr_engine *e, uint32_t id) {
+  return id == NONE ? "" : hr_map_key(&e->strings, id);
+}
 uint32_t hr__find_string(const hr_engine *e, const char *s, size_t len); /* NONE if never seen */
-static inline const char *hr__pid(const hr_engine *e, uint32_t p) { return hr_map_key(&e->person_ids, p); }
+static inline const char *hr__pid(const hr_engine *e, uint32_t p) {
+  return hr_map_key(&e->person_ids, p);
+}
 /* First person with an identity key (which: 0 NHS, 1 UPN, 2 demographics, 3 pupil), or NONE. */
 uint32_t hr__chain_head(const hr_engine *e, int which, const char *key, size_t len);
 
@@ -187,8 +208,8 @@ int hr__nrpf_status_at(const facts *f, int64_t t, uint32_t *ev);
 int hr__spell_counts(const hr_engine *e, uint32_t spell);
 /* Attendance: 1 when the mark is new (stored), 0 when it was already processed. */
 int hr__attendance_record(hr_engine *e, uint32_t child, int32_t day, int session, uint8_t code);
-void hr__attendance_window(const hr_engine *e, uint32_t child, int32_t day, int32_t weeks,
-                           uint32_t *possible, uint32_t *absent);
+void hr__attendance_window(const hr_engine *e, uint32_t child, int32_t day, int32_t weeks, uint32_t *possible,
+                           uint32_t *absent);
 uint8_t hr__mark_code_index(const char *code, int *category);
 
 /* checkpoint.c: remember what changed. */
@@ -197,7 +218,7 @@ void hr__dirty_index(vec *v, uint32_t idx);
 uint32_t hr__ensure_person(hr_engine *e, const char *id, size_t len);
 
 /* evaluate.c */
-int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subject_key,
-                  uint32_t episode_key, hr_alert_fn fn, void *ud);
+int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subject_key, uint32_t episode_key,
+                  hr_alert_fn fn, void *ud);
 
 #endif

@@ -30,8 +30,7 @@ typedef struct eval_ctx {
 static void add_item(eval_ctx *c, int feed, int64_t t, const char *record, const char *detail) {
   for (uint32_t i = 0; i < c->nitems; i++)
     if (c->items[i].feed == feed && c->items[i].t == t && strcmp(c->items[i].record, record) == 0) return;
-  if (c->nitems < sizeof c->items / sizeof c->items[0])
-    c->items[c->nitems++] = (ev_item){feed, t, record, detail};
+  if (c->nitems < sizeof c->items / sizeof c->items[0]) c->items[c->nitems++] = (ev_item){feed, t, record, detail};
 }
 
 static void add_stored(eval_ctx *c, uint32_t evi) {
@@ -116,7 +115,8 @@ static hr_value fact_cb(void *ud, uint32_t p, hr_fact_id f, const hr_fact_args *
     } else {
       for (uint32_t i = 0; i < fs->mh.n; i++) {
         const mh_start *s = &VEC_AT(fs->mh, mh_start, i);
-        if (s->t <= e->t && s->t >= e->t - a->window_us && hr__spell_counts(e, s->spell)) held = 1, add_stored(c, s->ev);
+        if (s->t <= e->t && s->t >= e->t - a->window_us && hr__spell_counts(e, s->spell))
+          held = 1, add_stored(c, s->ev);
       }
     }
     return yes(held);
@@ -140,12 +140,9 @@ static hr_value fact_cb(void *ud, uint32_t p, hr_fact_id f, const hr_fact_args *
     int32_t dob = dob_for(c, p);
     return yes(dob == HR_DATE_NONE || !hr_is_child_on(dob, e->date));
   }
-  case HR_FACT_DEPENDANTS:
-    return num(dependants(e), 1);
-  case HR_FACT_MATCHED:
-    return yes(c->subject != NONE);
-  default:
-    return undef();
+  case HR_FACT_DEPENDANTS: return num(dependants(e), 1);
+  case HR_FACT_MATCHED: return yes(c->subject != NONE);
+  default: return undef();
   }
 }
 
@@ -153,18 +150,24 @@ static uint32_t related_cb(void *ud, uint32_t p, hr_relation rel, uint32_t *out,
   eval_ctx *c = ud;
   return hr__related(c->e, p, rel, c->e->date, out, max);
 }
-static uint32_t mark_cb(void *ud) { return ((eval_ctx *)ud)->nitems; }
-static void reset_cb(void *ud, uint32_t mark) { ((eval_ctx *)ud)->nitems = mark; }
+static uint32_t mark_cb(void *ud) {
+  return ((eval_ctx *)ud)->nitems;
+}
+static void reset_cb(void *ud, uint32_t mark) {
+  ((eval_ctx *)ud)->nitems = mark;
+}
 
 /* ---- groups, routing, ids -------------------------------------------------------------- */
 
 typedef struct group {
-  uint32_t la;                   /* interned; NONE when unknown */
+  uint32_t la; /* interned; NONE when unknown */
   uint32_t children[MAX_CHILDREN];
   uint32_t n;
 } group;
 
-static int cmp_str_ids(const hr_engine *e, uint32_t a, uint32_t b) { return strcmp(hr__str(e, a), hr__str(e, b)); }
+static int cmp_str_ids(const hr_engine *e, uint32_t a, uint32_t b) {
+  return strcmp(hr__str(e, a), hr__str(e, b));
+}
 
 static void sort_children_by_id(const hr_engine *e, uint32_t *ch, uint32_t n) {
   for (uint32_t i = 1; i < n; i++)
@@ -204,10 +207,13 @@ static uint32_t event_la(const hr_engine *e) {
   return e->default_la;
 }
 
-static uint32_t build_groups(hr_engine *e, const hr_rule *r, hr_trigger trig, uint32_t subject, group *groups, uint32_t max) {
+static uint32_t build_groups(hr_engine *e, const hr_rule *r, hr_trigger trig, uint32_t subject, group *groups,
+                             uint32_t max) {
   uint32_t kids[MAX_CHILDREN], nk = 0;
-  if (trig == HR_TRIGGER_ATTENDANCE_MARK) kids[nk++] = subject;
-  else if (subject != NONE) nk = hr__children_of(e, subject, e->date, kids, MAX_CHILDREN);
+  if (trig == HR_TRIGGER_ATTENDANCE_MARK)
+    kids[nk++] = subject;
+  else if (subject != NONE)
+    nk = hr__children_of(e, subject, e->date, kids, MAX_CHILDREN);
   if (nk == 0) {
     groups[0].la = event_la(e);
     groups[0].n = 0;
@@ -219,7 +225,8 @@ static uint32_t build_groups(hr_engine *e, const hr_rule *r, hr_trigger trig, ui
     if (la == NONE) la = event_la(e);
     uint32_t g = 0;
     if (r->group & HR_GROUP_LA) {
-      while (g < ng && groups[g].la != la) g++;
+      while (g < ng && groups[g].la != la)
+        g++;
     }
     if (g == ng) {
       if (ng == max) continue;
@@ -236,7 +243,8 @@ static uint32_t build_groups(hr_engine *e, const hr_rule *r, hr_trigger trig, ui
       groups[j] = groups[j - 1];
       groups[j - 1] = t;
     }
-  for (uint32_t g = 0; g < ng; g++) sort_children_by_id(e, groups[g].children, groups[g].n);
+  for (uint32_t g = 0; g < ng; g++)
+    sort_children_by_id(e, groups[g].children, groups[g].n);
   return ng;
 }
 
@@ -263,29 +271,42 @@ static void render_explanation(hr_engine *e, const hr_rule *r, hr_trigger trig, 
     size_t n = (size_t)(end - c - 1);
     const char *w = c + 1;
 #define IS(word) (n == sizeof(word) - 1 && memcmp(w, word, n) == 0)
-    if (IS("subject")) hr_buf_puts(out, subject != NONE ? hr__pid(e, subject) : "an adult unknown to the register");
+    if (IS("subject"))
+      hr_buf_puts(out, subject != NONE ? hr__pid(e, subject) : "an adult unknown to the register");
     else if (IS("children")) {
       for (uint32_t i = 0; i < g->n; i++) {
         if (i) hr_buf_puts(out, ", ");
         hr_buf_puts(out, hr__pid(e, g->children[i]));
       }
-    } else if (IS("children_count")) hr_buf_printf(out, "%u", g->n);
-    else if (IS("la")) hr_buf_puts(out, g->la != NONE ? hr__str(e, g->la) : "an unknown LA");
-    else if (IS("date")) hr_buf_puts(out, date);
-    else if (IS("weeks")) hr_buf_printf(out, "%d", r->explain_weeks);
+    } else if (IS("children_count"))
+      hr_buf_printf(out, "%u", g->n);
+    else if (IS("la"))
+      hr_buf_puts(out, g->la != NONE ? hr__str(e, g->la) : "an unknown LA");
+    else if (IS("date"))
+      hr_buf_puts(out, date);
+    else if (IS("weeks"))
+      hr_buf_printf(out, "%d", r->explain_weeks);
     else if (IS("absence_rate")) {
       uint32_t possible = 0, absent = 0;
       if (trig == HR_TRIGGER_ATTENDANCE_MARK && r->explain_weeks)
         hr__attendance_window(e, subject, e->date, r->explain_weeks, &possible, &absent);
-      if (possible) hr_buf_printf(out, "%.1f%% (%u of %u sessions)", 100.0 * absent / possible, absent, possible);
-      else hr_buf_puts(out, "unknown");
-    } else if (IS("dependants")) hr_buf_printf(out, "%d", dependants(e));
+      if (possible)
+        hr_buf_printf(out, "%.1f%% (%u of %u sessions)", 100.0 * absent / possible, absent, possible);
+      else
+        hr_buf_puts(out, "unknown");
+    } else if (IS("dependants"))
+      hr_buf_printf(out, "%d", dependants(e));
     else if (IS("event")) {
-      if (e->ev->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_CUSTODY) hr_buf_printf(out, "custody reception %s", e->ev->custody->reason);
-      else if (e->ev->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_NRPF) hr_buf_puts(out, "NRPF status began");
-      else if (e->ev->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_INPATIENT) hr_buf_puts(out, "mental-health admission");
-      else hr_buf_puts(out, "attendance mark");
-    } else if (IS("rule")) hr_buf_puts(out, r->id);
+      if (e->ev->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_CUSTODY)
+        hr_buf_printf(out, "custody reception %s", e->ev->custody->reason);
+      else if (e->ev->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_NRPF)
+        hr_buf_puts(out, "NRPF status began");
+      else if (e->ev->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD_INPATIENT)
+        hr_buf_puts(out, "mental-health admission");
+      else
+        hr_buf_puts(out, "attendance mark");
+    } else if (IS("rule"))
+      hr_buf_puts(out, r->id);
 #undef IS
     c = end;
   }
@@ -345,13 +366,16 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
       char raised[HR_ISO_MAX];
       hr_format_uk_instant(e->t, raised);
       const char *children[MAX_CHILDREN];
-      for (uint32_t i = 0; i < groups[g].n; i++) children[i] = hr__pid(e, groups[g].children[i]);
+      for (uint32_t i = 0; i < groups[g].n; i++)
+        children[i] = hr__pid(e, groups[g].children[i]);
 
       Hearth__V1__Route route = HEARTH__V1__ROUTE__INIT;
       uint32_t kw = NONE;
       for (uint32_t i = 0; i < r->nroutes && kw == NONE; i++) {
-        if (r->routes[i] == HR_ROUTE_KEY_WORKER) kw = route_key_worker(e, &groups[g]);
-        else break;
+        if (r->routes[i] == HR_ROUTE_KEY_WORKER)
+          kw = route_key_worker(e, &groups[g]);
+        else
+          break;
       }
       if (kw != NONE) {
         route.to_case = HEARTH__V1__ROUTE__TO_KEY_WORKER_ID;
@@ -366,7 +390,9 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
       for (uint32_t i = 2; i < c.nitems; i++)
         for (uint32_t j = i; j > 1; j--) {
           ev_item *x = &c.items[j - 1], *y = &c.items[j];
-          int cmp = x->t != y->t ? (x->t > y->t ? 1 : -1) : x->feed != y->feed ? x->feed - y->feed : strcmp(x->record, y->record);
+          int cmp = x->t != y->t         ? (x->t > y->t ? 1 : -1)
+                    : x->feed != y->feed ? x->feed - y->feed
+                                         : strcmp(x->record, y->record);
           if (cmp <= 0) break;
           ev_item tmp = *x;
           *x = *y;
@@ -422,8 +448,10 @@ void hr_alert_to_json(const Hearth__V1__Alert *a, hr_buf *out) {
   hr_buf_printf(out, ",\"rule_version\":%u,\"severity\":", a->rule_version);
   hr_buf_json_cstr(out, a->severity);
   hr_buf_puts(out, ",\"la_code\":");
-  if (a->la_code && *a->la_code) hr_buf_json_cstr(out, a->la_code);
-  else hr_buf_puts(out, "null");
+  if (a->la_code && *a->la_code)
+    hr_buf_json_cstr(out, a->la_code);
+  else
+    hr_buf_puts(out, "null");
   hr_format_uk_instant(a->raised_at_us, t);
   hr_buf_puts(out, ",\"raised_at\":\"");
   hr_buf_puts(out, t);
@@ -433,8 +461,10 @@ void hr_alert_to_json(const Hearth__V1__Alert *a, hr_buf *out) {
     hr_buf_json_cstr(out, a->children[i]);
   }
   hr_buf_puts(out, "],\"subject\":");
-  if (a->subject && *a->subject) hr_buf_json_cstr(out, a->subject);
-  else hr_buf_puts(out, "null");
+  if (a->subject && *a->subject)
+    hr_buf_json_cstr(out, a->subject);
+  else
+    hr_buf_puts(out, "null");
   hr_buf_puts(out, ",\"route\":");
   if (a->route && a->route->to_case == HEARTH__V1__ROUTE__TO_KEY_WORKER_ID) {
     hr_buf_puts(out, "{\"key_worker_id\":");

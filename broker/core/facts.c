@@ -5,7 +5,9 @@
 
 #include "engine_int.h"
 
-facts *hr__facts_at(hr_engine *e, uint32_t idx) { return &VEC_AT(e->facts, facts, idx); }
+facts *hr__facts_at(hr_engine *e, uint32_t idx) {
+  return &VEC_AT(e->facts, facts, idx);
+}
 
 facts *hr__facts_of(hr_engine *e, uint32_t p, int create) {
   person *ps = &e->persons[p];
@@ -53,12 +55,10 @@ static const struct mark_code {
   const char *code;
   int category; /* Hearth__V1__MarkCategory */
 } mark_codes[] = {
-    {"/", 1}, {"\\", 1}, {"L", 1},
-    {"K", 2}, {"V", 2}, {"P", 2}, {"W", 2}, {"B", 2}, {"J", 2},
-    {"C", 3}, {"C1", 3}, {"C2", 3}, {"E", 3}, {"I", 3}, {"M", 3}, {"J1", 3}, {"S", 3}, {"T", 3}, {"R", 3}, {"H", 3},
-    {"G", 4}, {"N", 4}, {"O", 4}, {"U", 4},
-    {"D", 5}, {"X", 5}, {"Q", 5}, {"Y1", 5}, {"Y2", 5}, {"Y3", 5}, {"Y4", 5}, {"Y5", 5}, {"Y6", 5}, {"Y7", 5},
-    {"Z", 5}, {"#", 5}, {"Y", 5},
+    {"/", 1},  {"\\", 1}, {"L", 1},  {"K", 2},  {"V", 2}, {"P", 2},  {"W", 2}, {"B", 2},  {"J", 2},  {"C", 3},
+    {"C1", 3}, {"C2", 3}, {"E", 3},  {"I", 3},  {"M", 3}, {"J1", 3}, {"S", 3}, {"T", 3},  {"R", 3},  {"H", 3},
+    {"G", 4},  {"N", 4},  {"O", 4},  {"U", 4},  {"D", 5}, {"X", 5},  {"Q", 5}, {"Y1", 5}, {"Y2", 5}, {"Y3", 5},
+    {"Y4", 5}, {"Y5", 5}, {"Y6", 5}, {"Y7", 5}, {"Z", 5}, {"#", 5},  {"Y", 5},
 };
 #define NCODES (sizeof mark_codes / sizeof mark_codes[0])
 
@@ -90,7 +90,9 @@ static attendance *attendance_of(hr_engine *e, uint32_t child) {
   return &VEC_AT(e->att, attendance, ps->att);
 }
 
-static uint8_t *week_counts(attendance *a) { return a->sessions + (size_t)a->ndays * 2; }
+static uint8_t *week_counts(attendance *a) {
+  return a->sessions + (size_t)a->ndays * 2;
+}
 
 /* Makes room for day in a's arrays: codes per session, then counts per ISO week (possible,
  * absent) kept up to date as marks arrive, so that a window is a sum of a few weeks. */
@@ -151,8 +153,8 @@ int hr__attendance_record(hr_engine *e, uint32_t child, int32_t day, int session
   return 1;
 }
 
-void hr__attendance_window(const hr_engine *e, uint32_t child, int32_t day, int32_t weeks,
-                           uint32_t *possible, uint32_t *absent) {
+void hr__attendance_window(const hr_engine *e, uint32_t child, int32_t day, int32_t weeks, uint32_t *possible,
+                           uint32_t *absent) {
   *possible = *absent = 0;
   const person *ps = &e->persons[child];
   if (ps->att == NONE || weeks < 1) return;

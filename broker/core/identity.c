@@ -80,8 +80,10 @@ uint32_t hr__resolve(hr_engine *e, const Hearth__V1__AgencyEvent *ev, int *tier)
     if (r.count > 1) return *tier = -1, NONE;
   }
   /* 3: exact demographics. */
-  if (is_att) key3(e, s->given_name_norm, s->family_name_norm, dobs);
-  else key3(e, s->family_name_norm, dobs, s->postcode_norm);
+  if (is_att)
+    key3(e, s->given_name_norm, s->family_name_norm, dobs);
+  else
+    key3(e, s->family_name_norm, dobs, s->postcode_norm);
   if (e->scratch.len) {
     step_result r = walk(e, is_att ? 3 : 2, e->scratch.data, e->scratch.len, dob, 0);
     if (r.count == 1) return *tier = 3, r.person;

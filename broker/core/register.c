@@ -96,7 +96,8 @@ static void index_unlink(hr_engine *e, uint32_t idx, int which) {
   uint32_t entry = *person_key(p, which);
   if (entry == NONE) return;
   uint32_t *link = &chain_map(e, which)->entries[entry].value;
-  while (*link != NONE && *link != idx) link = chain_next(&e->persons[*link], which);
+  while (*link != NONE && *link != idx)
+    link = chain_next(&e->persons[*link], which);
   if (*link == idx) *link = *chain_next(p, which);
   *chain_next(p, which) = NONE;
   *person_key(p, which) = NONE;
@@ -116,7 +117,10 @@ static int index_link(hr_engine *e, uint32_t idx, int which, const char *key, si
 }
 
 uint32_t hr__chain_head(const hr_engine *e, int which, const char *key, size_t len) {
-  const hr_map *m = which == 0 ? &e->nhs_index : which == 1 ? &e->upn_index : which == 2 ? &e->demo_index : &e->pupil_index;
+  const hr_map *m = which == 0   ? &e->nhs_index
+                    : which == 1 ? &e->upn_index
+                    : which == 2 ? &e->demo_index
+                                 : &e->pupil_index;
   return hr_map_get(m, key, len);
 }
 
@@ -141,7 +145,8 @@ static int apply_person(hr_engine *e, const Hearth__V1__Person *ps, int deleted)
   if (!ps->person_id || !*ps->person_id) return HR_EINVAL;
   uint32_t idx = hr__ensure_person(e, ps->person_id, strlen(ps->person_id));
   if (idx == NONE || idx >= e->npersons) return HR_ENOMEM;
-  for (int w = 0; w < 4; w++) index_unlink(e, idx, w);
+  for (int w = 0; w < 4; w++)
+    index_unlink(e, idx, w);
   person *p = &e->persons[idx];
   if (deleted) {
     p->la = NONE;
@@ -151,9 +156,12 @@ static int apply_person(hr_engine *e, const Hearth__V1__Person *ps, int deleted)
   p->la = ps->la_code && *ps->la_code ? hr__intern_cstr(e, ps->la_code) : NONE;
   p->dob = parse_date_or(ps->date_of_birth, HR_DATE_NONE);
   char given[128], family[128], postcode[32];
-  hr_normalise_name(ps->given_name ? ps->given_name : "", ps->given_name ? strlen(ps->given_name) : 0, given, sizeof given);
-  hr_normalise_name(ps->family_name ? ps->family_name : "", ps->family_name ? strlen(ps->family_name) : 0, family, sizeof family);
-  hr_normalise_postcode(ps->postcode ? ps->postcode : "", ps->postcode ? strlen(ps->postcode) : 0, postcode, sizeof postcode);
+  hr_normalise_name(ps->given_name ? ps->given_name : "", ps->given_name ? strlen(ps->given_name) : 0, given,
+                    sizeof given);
+  hr_normalise_name(ps->family_name ? ps->family_name : "", ps->family_name ? strlen(ps->family_name) : 0, family,
+                    sizeof family);
+  hr_normalise_postcode(ps->postcode ? ps->postcode : "", ps->postcode ? strlen(ps->postcode) : 0, postcode,
+                        sizeof postcode);
   char dob[11] = "";
   if (p->dob != HR_DATE_NONE) hr_format_date(p->dob, dob);
   if (index_link(e, idx, 0, ps->nhs_number, ps->nhs_number ? strlen(ps->nhs_number) : 0) ||
@@ -237,12 +245,9 @@ static int apply_assignment(hr_engine *e, const Hearth__V1__Assignment *a, int d
 
 int hr__register_apply(hr_engine *e, const Hearth__V1__RegisterRecord *rec) {
   switch (rec->record_case) {
-  case HEARTH__V1__REGISTER_RECORD__RECORD_PERSON:
-    return apply_person(e, rec->person, rec->deleted);
-  case HEARTH__V1__REGISTER_RECORD__RECORD_RELATIONSHIP:
-    return apply_relationship(e, rec->relationship, rec->deleted);
-  case HEARTH__V1__REGISTER_RECORD__RECORD_ASSIGNMENT:
-    return apply_assignment(e, rec->assignment, rec->deleted);
+  case HEARTH__V1__REGISTER_RECORD__RECORD_PERSON: return apply_person(e, rec->person, rec->deleted);
+  case HEARTH__V1__REGISTER_RECORD__RECORD_RELATIONSHIP: return apply_relationship(e, rec->relationship, rec->deleted);
+  case HEARTH__V1__REGISTER_RECORD__RECORD_ASSIGNMENT: return apply_assignment(e, rec->assignment, rec->deleted);
   case HEARTH__V1__REGISTER_RECORD__RECORD_KEY_WORKER: {
     const char *id = rec->key_worker->key_worker_id;
     if (!id || !*id) return HR_EINVAL;
@@ -251,8 +256,7 @@ int hr__register_apply(hr_engine *e, const Hearth__V1__RegisterRecord *rec) {
     if (inserted) e->stats.key_workers++;
     return 0;
   }
-  default:
-    return HR_EINVAL;
+  default: return HR_EINVAL;
   }
 }
 

@@ -55,11 +55,11 @@ static void unmap_file(mapped *m) {
 
 typedef struct run {
   const hr_replay_opts *o;
-  hr_txn *reg_txn;   /* with --state: register records are stored as they are applied */
+  hr_txn *reg_txn; /* with --state: register records are stored as they are applied */
   hr_replay_summary *sum;
   hr_engine *engine;
-  hr_buf out;      /* pending alert lines */
-  hr_buf dl;       /* pending dead-letter lines */
+  hr_buf out; /* pending alert lines */
+  hr_buf dl;  /* pending dead-letter lines */
   int write_error;
 } run;
 
@@ -89,7 +89,11 @@ static void deadletter(run *r, const hr_deadletter *d) {
 /* ---- register ----------------------------------------------------------------------------- */
 
 static int load_register(run *r, char *err, size_t errsz) {
-  static const struct { hr_input_kind kind; const char *file; int required; } files[] = {
+  static const struct {
+    hr_input_kind kind;
+    const char *file;
+    int required;
+  } files[] = {
       {HR_INPUT_PERSONS, "persons.csv", 1},
       {HR_INPUT_RELATIONSHIPS, "relationships.csv", 1},
       {HR_INPUT_KEY_WORKERS, "key_workers.csv", 0},
@@ -149,15 +153,15 @@ typedef struct cursor {
   mapped m;
   hr_input_kind kind;
   const char *path;
-  int rank;             /* REFERENCE 6 tie order of the feed */
-  size_t input;         /* order of --feed on the command line */
-  hr_reader *stream;    /* reads the in-order records front to back */
-  uint64_t released;    /* bytes at the start of the mapping handed back to the kernel */
+  int rank;          /* REFERENCE 6 tie order of the feed */
+  size_t input;      /* order of --feed on the command line */
+  hr_reader *stream; /* reads the in-order records front to back */
+  uint64_t released; /* bytes at the start of the mapping handed back to the kernel */
   const Hearth__V1__AgencyEvent *stream_ev;
   uint64_t stream_pos;
-  hr_reader *late;      /* reads the out-of-order records, by seeking */
-  index_entry *late_by_time;   /* out-of-order records in (time, position) order */
-  uint64_t *late_offsets;      /* the same records in file order, to skip them in the stream */
+  hr_reader *late;           /* reads the out-of-order records, by seeking */
+  index_entry *late_by_time; /* out-of-order records in (time, position) order */
+  uint64_t *late_offsets;    /* the same records in file order, to skip them in the stream */
   size_t nlate, late_at, skip_at;
   const Hearth__V1__AgencyEvent *late_ev;
   uint64_t late_pos;
@@ -220,7 +224,8 @@ static void advance_late(cursor *c) {
   }
 }
 
-static int head_before(const Hearth__V1__AgencyEvent *a, uint64_t apos, const Hearth__V1__AgencyEvent *b, uint64_t bpos) {
+static int head_before(const Hearth__V1__AgencyEvent *a, uint64_t apos, const Hearth__V1__AgencyEvent *b,
+                       uint64_t bpos) {
   if (a->event_time_us != b->event_time_us) return a->event_time_us < b->event_time_us;
   return apos < bpos;
 }
@@ -228,8 +233,10 @@ static int head_before(const Hearth__V1__AgencyEvent *a, uint64_t apos, const He
 /* Moves past the current head (which the caller has applied) to the next one. */
 static void advance(cursor *c, int first) {
   if (!first) {
-    if (c->cur == c->stream_ev) advance_stream(c);
-    else advance_late(c);
+    if (c->cur == c->stream_ev)
+      advance_stream(c);
+    else
+      advance_late(c);
   }
   if (c->stream_ev && (!c->late_ev || head_before(c->stream_ev, c->stream_pos, c->late_ev, c->late_pos))) {
     c->cur = c->stream_ev;
@@ -282,7 +289,8 @@ static int scan_feed(run *r, cursor *c, char *err, size_t errsz) {
     c->late_offsets = malloc(c->nlate * sizeof *c->late_offsets);
     c->late = hr_reader_new(c->kind, c->m.data, c->m.len, c->path, NULL);
     if (!c->late_offsets || !c->late) goto nomem;
-    for (size_t i = 0; i < c->nlate; i++) c->late_offsets[i] = late[i].offset; /* file order */
+    for (size_t i = 0; i < c->nlate; i++)
+      c->late_offsets[i] = late[i].offset; /* file order */
     qsort(late, c->nlate, sizeof *late, cmp_index);
     c->late_by_time = late;
     late = NULL;
@@ -366,12 +374,15 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
   /* One transaction: the register applied, the engine's changed state, and how far each input
    * was read. */
   if (r.reg_txn) {
-    for (size_t i = 0; i < o->nfeeds && !rc; i++) rc = hr_state_put_position(r.reg_txn, o->feeds[i].path, cur[i].m.len);
+    for (size_t i = 0; i < o->nfeeds && !rc; i++)
+      rc = hr_state_put_position(r.reg_txn, o->feeds[i].path, cur[i].m.len);
     if (!rc) rc = hr_state_checkpoint(r.reg_txn, r.engine);
     hr_txn *t = r.reg_txn;
     r.reg_txn = NULL;
-    if (!rc) rc = hr_txn_commit(t);
-    else hr_txn_abort(t);
+    if (!rc)
+      rc = hr_txn_commit(t);
+    else
+      hr_txn_abort(t);
     if (rc) snprintf(err, errsz, "%s: could not save the state: %s", o->state_dir, hr_store_last_error(store));
   }
 
@@ -388,7 +399,8 @@ done:
   sum->engine_bytes = hr_engine_memory(r.engine);
   uint32_t nrules = o->rules ? hr_rulepack_count(o->rules) : 0;
   if (nrules && (sum->alerts_by_rule = calloc(nrules, sizeof(uint64_t))))
-    for (uint32_t i = 0; i < nrules; i++) sum->alerts_by_rule[i] = hr_engine_alerts_by_rule(r.engine, i);
+    for (uint32_t i = 0; i < nrules; i++)
+      sum->alerts_by_rule[i] = hr_engine_alerts_by_rule(r.engine, i);
   for (size_t i = 0; i < o->nfeeds; i++) {
     hr_reader_free(cur[i].stream);
     hr_reader_free(cur[i].late);
@@ -417,17 +429,21 @@ void hr_replay_summary_print(const hr_replay_summary *s, const hr_rulepack *rule
   fprintf(out, "register: %llu persons, %llu relationships, %llu key workers, %llu assignments\n",
           (unsigned long long)e->persons, (unsigned long long)e->relationships, (unsigned long long)e->key_workers,
           (unsigned long long)e->assignments);
-  fprintf(out, "matched: %llu (NHS number %llu, UPN %llu, name and date of birth %llu, agency id %llu); unmatched: %llu (ambiguous %llu)\n",
+  fprintf(out,
+          "matched: %llu (NHS number %llu, UPN %llu, name and date of birth %llu, agency id %llu); unmatched: %llu "
+          "(ambiguous %llu)\n",
           (unsigned long long)e->matched, (unsigned long long)e->matched_by_tier[1],
           (unsigned long long)e->matched_by_tier[2], (unsigned long long)e->matched_by_tier[3],
-          (unsigned long long)e->matched_by_tier[4], (unsigned long long)e->unmatched, (unsigned long long)e->ambiguous);
+          (unsigned long long)e->matched_by_tier[4], (unsigned long long)e->unmatched,
+          (unsigned long long)e->ambiguous);
   fprintf(out, "dead-lettered: %llu; data-quality warnings: %llu; marks for people who are not children: %llu\n",
           (unsigned long long)s->deadletters, (unsigned long long)s->warnings, (unsigned long long)e->marks_not_child);
   fprintf(out, "alerts: %llu (held back by cooldown or already raised: %llu)", (unsigned long long)e->alerts,
           (unsigned long long)e->suppressed);
   if (rules && s->alerts_by_rule) {
     for (uint32_t i = 0; i < hr_rulepack_count(rules); i++)
-      fprintf(out, "%s %s %llu", i ? "," : ":", hr_rulepack_rule(rules, i)->id, (unsigned long long)s->alerts_by_rule[i]);
+      fprintf(out, "%s %s %llu", i ? "," : ":", hr_rulepack_rule(rules, i)->id,
+              (unsigned long long)s->alerts_by_rule[i]);
   }
   fputc('\n', out);
 }

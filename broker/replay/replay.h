@@ -21,29 +21,29 @@ typedef struct hr_replay_feed {
 } hr_replay_feed;
 
 typedef struct hr_replay_opts {
-  const char *register_dir;          /* persons.csv, relationships.csv, key_workers.csv, assignments.csv */
+  const char *register_dir; /* persons.csv, relationships.csv, key_workers.csv, assignments.csv */
   hr_replay_feed feeds[HR_REPLAY_MAX_FEEDS];
   size_t nfeeds;
   const hr_rulepack *rules;
   hr_engine_config engine;
-  FILE *alerts;                      /* JSON lines; may be NULL (count only) */
-  FILE *deadletters;                 /* JSON lines; may be NULL */
-  const char *state_dir;             /* LMDB state: loaded first, checkpointed at the end; NULL = none */
-  int64_t from_us, until_us;         /* apply only events with from <= time < until (0 = open) */
-  int parse_only;                    /* read and merge the feeds, apply nothing (benchmark baseline) */
+  FILE *alerts;              /* JSON lines; may be NULL (count only) */
+  FILE *deadletters;         /* JSON lines; may be NULL */
+  const char *state_dir;     /* LMDB state: loaded first, checkpointed at the end; NULL = none */
+  int64_t from_us, until_us; /* apply only events with from <= time < until (0 = open) */
+  int parse_only;            /* read and merge the feeds, apply nothing (benchmark baseline) */
   /* Called for each alert in addition to writing it (may be NULL). */
   hr_alert_fn on_alert;
   void *on_alert_ud;
 } hr_replay_opts;
 
 typedef struct hr_replay_summary {
-  uint64_t events_by_feed[5];        /* accepted, by Feed */
+  uint64_t events_by_feed[5]; /* accepted, by Feed */
   uint64_t register_records;
   uint64_t deadletters;
   uint64_t warnings;
-  uint64_t feeds_sorted_in_memory;   /* feeds that were out of event-time order */
+  uint64_t feeds_sorted_in_memory; /* feeds that were out of event-time order */
   hr_engine_stats engine;
-  uint64_t *alerts_by_rule;          /* hr_rulepack_count entries; freed by hr_replay_summary_free */
+  uint64_t *alerts_by_rule; /* hr_rulepack_count entries; freed by hr_replay_summary_free */
   size_t engine_bytes;
 } hr_replay_summary;
 

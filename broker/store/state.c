@@ -11,9 +11,7 @@
 static void register_key(const Hearth__V1__RegisterRecord *rec, hr_buf *k) {
   hr_buf_reset(k);
   switch (rec->record_case) {
-  case HEARTH__V1__REGISTER_RECORD__RECORD_PERSON:
-    hr_buf_printf(k, "person|%s", rec->person->person_id);
-    break;
+  case HEARTH__V1__REGISTER_RECORD__RECORD_PERSON: hr_buf_printf(k, "person|%s", rec->person->person_id); break;
   case HEARTH__V1__REGISTER_RECORD__RECORD_RELATIONSHIP:
     hr_buf_printf(k, "relationship|%s|%s|%d|%s", rec->relationship->person_id, rec->relationship->related_person_id,
                   (int)rec->relationship->type, rec->relationship->start_date ? rec->relationship->start_date : "");
@@ -25,8 +23,7 @@ static void register_key(const Hearth__V1__RegisterRecord *rec, hr_buf *k) {
     hr_buf_printf(k, "assignment|%s|%s|%s", rec->assignment->child_person_id, rec->assignment->key_worker_id,
                   rec->assignment->start_date ? rec->assignment->start_date : "");
     break;
-  default:
-    break;
+  default: break;
   }
 }
 
@@ -79,8 +76,9 @@ int hr_state_load(hr_store *s, hr_engine *e, char *err, size_t errsz) {
   rc = hr_txn_foreach(t, HR_TABLE_REGISTER, load_register, &c);
   if (!rc) rc = hr_txn_foreach(t, HR_TABLE_STATE, load_state, &c);
   hr_txn_abort(t);
-  if (rc) snprintf(err, errsz, "the state store is damaged or from another version (%s); move it aside and replay",
-                   hr_err_name(c.rc ? c.rc : rc));
+  if (rc)
+    snprintf(err, errsz, "the state store is damaged or from another version (%s); move it aside and replay",
+             hr_err_name(c.rc ? c.rc : rc));
   return rc;
 }
 
@@ -88,11 +86,14 @@ static int put_state(void *ud, const void *k, size_t kl, const void *v, size_t v
   return hr_txn_put(ud, HR_TABLE_STATE, k, kl, v, vl);
 }
 
-int hr_state_checkpoint(hr_txn *t, hr_engine *e) { return hr_engine_checkpoint(e, put_state, t); }
+int hr_state_checkpoint(hr_txn *t, hr_engine *e) {
+  return hr_engine_checkpoint(e, put_state, t);
+}
 
 int hr_state_put_position(hr_txn *t, const char *input, uint64_t position) {
   unsigned char v[8];
-  for (int i = 0; i < 8; i++) v[i] = (unsigned char)(position >> (56 - 8 * i));
+  for (int i = 0; i < 8; i++)
+    v[i] = (unsigned char)(position >> (56 - 8 * i));
   return hr_txn_put(t, HR_TABLE_OFFSETS, input, strlen(input), v, 8);
 }
 
@@ -104,7 +105,8 @@ int hr_state_get_position(hr_txn *t, const char *input, uint64_t *position) {
   if (n != 8) return HR_EPARSE;
   const unsigned char *b = v;
   uint64_t p = 0;
-  for (int i = 0; i < 8; i++) p = p << 8 | b[i];
+  for (int i = 0; i < 8; i++)
+    p = p << 8 | b[i];
   *position = p;
   return 0;
 }

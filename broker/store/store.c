@@ -42,8 +42,7 @@ int hr_store_open(const char *dir, size_t map_size_mb, hr_store **out, char *err
   int rc = mdb_env_create(&s->env);
   if (rc) goto fail_create;
   size_t mb = map_size_mb ? map_size_mb : 64 * 1024;
-  if ((rc = mdb_env_set_mapsize(s->env, mb << 20)) || (rc = mdb_env_set_maxdbs(s->env, HR_TABLE__COUNT)))
-    goto fail_env;
+  if ((rc = mdb_env_set_mapsize(s->env, mb << 20)) || (rc = mdb_env_set_maxdbs(s->env, HR_TABLE__COUNT))) goto fail_env;
   /* MDB_NOTLS: transactions are tied to our objects, not threads. Durability is LMDB's default
    * (fsync at commit): a checkpoint that returned is on disk. */
   if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600))) goto fail_env;
@@ -134,4 +133,6 @@ void hr_txn_abort(hr_txn *t) {
   free(t);
 }
 
-const char *hr_store_last_error(const hr_store *s) { return s->last_error; }
+const char *hr_store_last_error(const hr_store *s) {
+  return s->last_error;
+}

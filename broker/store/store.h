@@ -11,10 +11,10 @@
 #include <stdint.h>
 
 typedef enum hr_table {
-  HR_TABLE_META = 0,     /* format version, counters */
-  HR_TABLE_REGISTER,     /* register records, key = kind|id, value = RegisterRecord protobuf */
-  HR_TABLE_STATE,        /* engine state entries (engine.h hr_state_*), key = [kind][key] */
-  HR_TABLE_OFFSETS,      /* input positions: key = input name, value = position */
+  HR_TABLE_META = 0, /* format version, counters */
+  HR_TABLE_REGISTER, /* register records, key = kind|id, value = RegisterRecord protobuf */
+  HR_TABLE_STATE,    /* engine state entries (engine.h hr_state_*), key = [kind][key] */
+  HR_TABLE_OFFSETS,  /* input positions: key = input name, value = position */
   HR_TABLE__COUNT
 } hr_table;
 
@@ -34,8 +34,8 @@ int hr_txn_del(hr_txn *t, hr_table table, const void *key, size_t klen);
 /* Calls fn for every entry in key order; stops at fn's first non-zero return, returning it. */
 int hr_txn_foreach(hr_txn *t, hr_table table,
                    int (*fn)(void *ud, const void *key, size_t klen, const void *val, size_t vlen), void *ud);
-int hr_txn_commit(hr_txn *t);  /* frees t whatever the outcome */
-void hr_txn_abort(hr_txn *t);  /* accepts NULL */
+int hr_txn_commit(hr_txn *t); /* frees t whatever the outcome */
+void hr_txn_abort(hr_txn *t); /* accepts NULL */
 /* Text of the last LMDB error, for logs. */
 const char *hr_store_last_error(const hr_store *s);
 

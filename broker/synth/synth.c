@@ -31,7 +31,8 @@ int sy__fail(sy_ctx *cx, int err, const char *fmt, ...) {
 int sy__grow(sy_ctx *cx, void **v, size_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return 0;
   size_t n = *cap ? *cap : 64;
-  while (n < need) n *= 2;
+  while (n < need)
+    n *= 2;
   void *nv = realloc(*v, n * elem);
   if (!nv) return sy__fail(cx, HR_ENOMEM, "synth: out of memory growing a table to %zu entries", n);
   *v = nv;
@@ -58,8 +59,7 @@ sy_person *sy__new_person(sy_ctx *cx, uint32_t *index) {
 /* ---- PRNG ----------------------------------------------------------------------------------- */
 
 void sy__rng_init(sy_rng *r, uint64_t seed, uint64_t stream, uint64_t index) {
-  uint64_t z = sy__mix(seed) ^ sy__mix(stream * UINT64_C(0x632be59bd9b4e019)) ^
-               sy__mix(index + UINT64_C(0x1234567));
+  uint64_t z = sy__mix(seed) ^ sy__mix(stream * UINT64_C(0x632be59bd9b4e019)) ^ sy__mix(index + UINT64_C(0x1234567));
   for (int i = 0; i < 4; i++) {
     z += UINT64_C(0x9e3779b97f4a7c15);
     r->s[i] = sy__mix(z);
@@ -117,8 +117,8 @@ uint32_t sy__new_outsider(sy_ctx *cx, sy_rng *r, uint8_t la) {
   p->sex = sy__chance(r, 0.6) ? 'M' : 'F';
   p->given = sy__pick_given(r, p->sex);
   p->surname = sy__pick_surname(r);
-  p->dob = hr_days_from_civil((int)sy__range(r, 1965, 2003), (unsigned)sy__range(r, 1, 12),
-                              (unsigned)sy__range(r, 1, 28));
+  p->dob =
+      hr_days_from_civil((int)sy__range(r, 1965, 2003), (unsigned)sy__range(r, 1, 12), (unsigned)sy__range(r, 1, 28));
   sy__postcode(r, la, p->postcode);
   if (sy__alloc_nhs(cx, p->nhs) == 0) p->nhs_form = SY_NHS_PLAIN;
   return idx;
@@ -205,7 +205,8 @@ void sy__put_iso(hr_buf *b, int64_t t, int style, int ndig, int digit7) {
     if (ndig > 0) {
       *p++ = '.';
       int64_t div = 100000;
-      for (int i = 0; i < ndig && i < 6; i++, div /= 10) *p++ = (char)('0' + us / div % 10);
+      for (int i = 0; i < ndig && i < 6; i++, div /= 10)
+        *p++ = (char)('0' + us / div % 10);
       if (ndig >= 7) *p++ = (char)('0' + digit7 % 10);
     }
   }
@@ -241,7 +242,8 @@ void sy__put_hl7(hr_buf *b, int64_t t, int style) {
   if (style == 2) {
     *p++ = '.';
     int64_t div = 100000;
-    for (int i = 0; i < 4; i++, div /= 10) *p++ = (char)('0' + us / div % 10);
+    for (int i = 0; i < 4; i++, div /= 10)
+      *p++ = (char)('0' + us / div % 10);
   }
   if (style == 3) {
     memcpy(p, off ? "+0100" : "+0000", 5);
@@ -346,10 +348,8 @@ int sy__out_close(sy_ctx *cx, sy_out *o) {
   return rc;
 }
 
-int sy__write_lines(sy_ctx *cx, sy_lines *l, const char *rel_path, const char *header,
-                    uint64_t *count) {
-  if (l->oom || l->text.oom)
-    return sy__fail(cx, HR_ENOMEM, "synth: out of memory building %s", rel_path);
+int sy__write_lines(sy_ctx *cx, sy_lines *l, const char *rel_path, const char *header, uint64_t *count) {
+  if (l->oom || l->text.oom) return sy__fail(cx, HR_ENOMEM, "synth: out of memory building %s", rel_path);
   sy__lines_sort(l);
   sy_out o;
   if (sy__out_open(cx, &o, rel_path)) return sy__out_close(cx, &o);
@@ -452,13 +452,11 @@ int hr_synth_generate(const hr_synth_opts *o, hr_synth_stats *st, char *errstr, 
   cx.errsz = errsz;
   if (errstr && errsz) errstr[0] = '\0';
   if (st) memset(st, 0, sizeof *st);
-  if (!o || !o->out_dir || !o->out_dir[0])
-    return sy__fail(&cx, HR_EINVAL, "synth: no output directory (--out DIR)");
+  if (!o || !o->out_dir || !o->out_dir[0]) return sy__fail(&cx, HR_EINVAL, "synth: no output directory (--out DIR)");
   if (o->families > 2000000u)
     return sy__fail(&cx, HR_EINVAL, "synth: --families %u is more than 2,000,000", o->families);
   int weeks = o->weeks ? o->weeks : 15;
-  if (weeks < 1 || weeks > 40)
-    return sy__fail(&cx, HR_EINVAL, "synth: weeks %d out of range 1..40", o->weeks);
+  if (weeks < 1 || weeks > 40) return sy__fail(&cx, HR_EINVAL, "synth: weeks %d out of range 1..40", o->weeks);
   const char *ts = o->term_start ? o->term_start : "2026-09-01";
   int32_t start;
   if (hr_parse_date(ts, strlen(ts), &start))

@@ -29,11 +29,11 @@ typedef struct pupil {
   uint32_t urn;
   uint8_t la;
   uint8_t join_week;
-  uint8_t z_before;    /* Z marks before joining (else no rows) */
+  uint8_t z_before; /* Z marks before joining (else no rows) */
   uint8_t always_names;
   int32_t inset;
-  char prefix[48];     /* "UPN,URN,LA," as the school writes it */
-  char names[160];     /* ",given,family,dob" (always-names pupils), else "" */
+  char prefix[48]; /* "UPN,URN,LA," as the school writes it */
+  char names[160]; /* ",given,family,dob" (always-names pupils), else "" */
 } pupil;
 
 static int pupil_cmp(const void *a, const void *b) {
@@ -48,7 +48,9 @@ static const char *approved[] = {"K", "V", "P", "W", "B"};
 static const char *not_possible[] = {"D", "X", "Q", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Z", "D"};
 static const char *withdrawn[] = {"H", "J", "Y"};
 
-static inline double unit_of(uint64_t h) { return (double)(h >> 11) * 0x1.0p-53; }
+static inline double unit_of(uint64_t h) {
+  return (double)(h >> 11) * 0x1.0p-53;
+}
 
 static const char *absence_code(uint64_t h) {
   h = sy__mix(h ^ 0xabcdefu);
@@ -76,8 +78,10 @@ static const char *mark_code(uint64_t h_day, uint64_t h_ses, double p, int pm) {
 /* A later mark that replaces c: an absence explained or withdrawn, a presence corrected. */
 static const char *replacement_for(const char *c, uint64_t h, int pm) {
   int absent = 0;
-  for (size_t i = 0; i < 16; i++) absent |= !strcmp(c, auth_codes[i]);
-  for (size_t i = 0; i < 8; i++) absent |= !strcmp(c, unauth_codes[i]);
+  for (size_t i = 0; i < 16; i++)
+    absent |= !strcmp(c, auth_codes[i]);
+  for (size_t i = 0; i < 8; i++)
+    absent |= !strcmp(c, unauth_codes[i]);
   if (absent) {
     if (h & 1) return pm ? "\\" : "/";
     const char *r = absence_code(h);
@@ -133,18 +137,12 @@ static void bad_row(sy_ctx *cx, hr_buf *b, const pupil *pu, const char *date, ui
   case 4: /* an impossible date of birth (READING R27) */
     hr_buf_printf(b, "%s,AM,N,Amy,Smith,2014-02-30\r\n", date);
     break;
-  case 0:
-    hr_buf_printf(b, "%s,AM,%s,,,\r\n", date, codes[k / 5 % 4]);
-    break;
-  case 1:
-    hr_buf_printf(b, "%s,PM,N,,,\r\n", dates[k / 5 % 4]);
-    break;
+  case 0: hr_buf_printf(b, "%s,AM,%s,,,\r\n", date, codes[k / 5 % 4]); break;
+  case 1: hr_buf_printf(b, "%s,PM,N,,,\r\n", dates[k / 5 % 4]); break;
   case 2:
     hr_buf_printf(b, "%s,AM\r\n", date); /* five fields: no code */
     break;
-  default:
-    hr_buf_printf(b, "%s,PM,N,MAR\xC3\x28\xC3,,\r\n", date);
-    break;
+  default: hr_buf_printf(b, "%s,PM,N,MAR\xC3\x28\xC3,,\r\n", date); break;
   }
   cx->st.bad_records++;
   cx->st.attendance++;
@@ -153,7 +151,8 @@ static void bad_row(sy_ctx *cx, hr_buf *b, const pupil *pu, const char *date, ui
 int sy__write_attendance(sy_ctx *cx) {
   if (add_unknown_pupils(cx)) return cx->err;
   uint32_t n = 0;
-  for (uint32_t i = 0; i < cx->n_p; i++) n += sy__is_pupil(cx, &cx->p[i]);
+  for (uint32_t i = 0; i < cx->n_p; i++)
+    n += sy__is_pupil(cx, &cx->p[i]);
   pupil *pv = calloc(n ? n : 1, sizeof *pv);
   if (!pv) return sy__fail(cx, HR_ENOMEM, "synth: out of memory for %u pupils", n);
   uint32_t k = 0;
@@ -241,17 +240,21 @@ int sy__write_attendance(sy_ctx *cx) {
             cx->st.dq_warnings++;
           }
           hr_buf_printf(b, "%u,%s,%s,%s,%s", pu->urn, sy__las[pu->la].code, date, ses, code);
-          if (u % 10 == 0) hr_buf_puts(b, ",,,");
-          else put_names(b, p, &r, u % 10 != 1);
+          if (u % 10 == 0)
+            hr_buf_puts(b, ",,,");
+          else
+            put_names(b, p, &r, u % 10 != 1);
           hr_buf_puts(b, "\r\n");
         } else if (u < 410 && p->upn[0] && !(p->flags & SY_PF_TEMP_UPN)) {
           /* A lower-case UPN (valid once upper-cased). */
           char low[14];
-          for (int j = 0; j < 14; j++) low[j] = (char)(p->upn[j] >= 'A' && p->upn[j] <= 'Z' ? p->upn[j] + 32 : p->upn[j]);
+          for (int j = 0; j < 14; j++)
+            low[j] = (char)(p->upn[j] >= 'A' && p->upn[j] <= 'Z' ? p->upn[j] + 32 : p->upn[j]);
           hr_buf_printf(b, "%s,%u,%s,%s,%s,%s,,,\r\n", low, pu->urn, sy__las[pu->la].code, date, ses, code);
         } else if (u < 460) {
           /* RFC 4180 quoting on fields that do not need it. */
-          hr_buf_printf(b, "%s\"%s\",%s,\"%s\"%s\r\n", pu->prefix, date, ses, code, pu->always_names ? pu->names : ",,,");
+          hr_buf_printf(b, "%s\"%s\",%s,\"%s\"%s\r\n", pu->prefix, date, ses, code,
+                        pu->always_names ? pu->names : ",,,");
         } else if (u < 480) {
           /* Session in lower case, cells padded with spaces (READING R30, R37). */
           hr_buf_printf(b, "%s%s, %s , %s%s\r\n", pu->prefix, date, pm ? "pm" : "am", code,
@@ -263,8 +266,10 @@ int sy__write_attendance(sy_ctx *cx) {
           hr_buf_append(b, ses, 2);
           hr_buf_putc(b, ',');
           hr_buf_puts(b, code);
-          if (pu->always_names) hr_buf_puts(b, pu->names);
-          else hr_buf_puts(b, ",,,");
+          if (pu->always_names)
+            hr_buf_puts(b, pu->names);
+          else
+            hr_buf_puts(b, ",,,");
           hr_buf_puts(b, "\r\n");
         }
         cx->st.attendance++;
@@ -286,8 +291,10 @@ int sy__write_attendance(sy_ctx *cx) {
           /* A, then B replacing it, then A again at the end of the day: the last is a redelivery of
            * the first (same pupil, date, session and code), so B stays the latest. */
           const char *b2 = replacement_for(code, h_row >> 9, pm);
-          hr_buf_printf(&pend_session, "%s%s,%s,%s%s\r\n", pu->prefix, date, ses, b2, pu->always_names ? pu->names : ",,,");
-          hr_buf_printf(&pend_day, "%s%s,%s,%s%s\r\n", pu->prefix, date, ses, code, pu->always_names ? pu->names : ",,,");
+          hr_buf_printf(&pend_session, "%s%s,%s,%s%s\r\n", pu->prefix, date, ses, b2,
+                        pu->always_names ? pu->names : ",,,");
+          hr_buf_printf(&pend_day, "%s%s,%s,%s%s\r\n", pu->prefix, date, ses, code,
+                        pu->always_names ? pu->names : ",,,");
           cx->st.attendance += 2;
         } else if (v < 70 && p->upn[0] && p->dob != SY_NO_DATE) {
           /* The pupil's UPN with a date of birth that disagrees: step 2 drops the pupil, step 3 finds

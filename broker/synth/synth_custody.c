@@ -41,8 +41,8 @@ enum {
 
 typedef struct prisoner {
   char noms[8];
-  uint32_t person;   /* who this really is (register person or outsider) */
-  char first[64];    /* as the share spells them */
+  uint32_t person; /* who this really is (register person or outsider) */
+  char first[64];  /* as the share spells them */
   char last[64];
   int32_t dob;       /* as the share records it (may disagree with the register) */
   char nhs[16];      /* "" = field missing; may fail its check, may carry spaces */
@@ -56,8 +56,8 @@ typedef struct prisoner {
 } prisoner;
 
 typedef struct when {
-  int64_t t;   /* the instant the text denotes */
-  int style;   /* sy__put_iso style */
+  int64_t t; /* the instant the text denotes */
+  int style; /* sy__put_iso style */
   int ndig;
   int d7;
 } when;
@@ -132,12 +132,13 @@ static size_t put_event(cgen *g, const prisoner *pr, int fam, int released, cons
   snprintf(type, sizeof type, "%s.prisoner.%s", fam == POE ? "prison-offender-events" : "prisoner-offender-search",
            released ? "released" : "received");
   if (bad == BAD_TYPE)
-    snprintf(type, sizeof type, "%s", fam == POE ? "prison-offender-events.prisoner.alerts-updated"
-                                                 : "prisoner-offender-search.prisoner.updated");
+    snprintf(type, sizeof type, "%s",
+             fam == POE ? "prison-offender-events.prisoner.alerts-updated"
+                        : "prisoner-offender-search.prisoner.updated");
   hr_buf_printf(b, "{\"eventType\"%s\"%s\"%s\"version\"%s1%s\"occurredAt\"%s\"", col, type, sep, col, sep, col);
   if (bad == BAD_TIME) {
-    static const char *impossible[] = {"2026-09-31T10:00:00+01:00", "2026-10-12T25:10:00Z",
-                                       "2026-11-03T09:61:00+00:00", "", "14/10/2026 10:12"};
+    static const char *impossible[] = {"2026-09-31T10:00:00+01:00", "2026-10-12T25:10:00Z", "2026-11-03T09:61:00+00:00",
+                                       "", "14/10/2026 10:12"};
     hr_buf_puts(b, impossible[g->receptions % 5]);
   } else {
     sy__put_iso(b, w.t, w.style, w.ndig, w.d7);
@@ -152,8 +153,9 @@ static size_t put_event(cgen *g, const prisoner *pr, int fam, int released, cons
     hr_buf_printf(b, "%s\"description\"%s\"A prisoner has been %s\"", sep, col,
                   released ? "released from prison" : "received into prison");
   hr_buf_printf(b, "%s\"additionalInformation\"%s{\"nomsNumber\"%s\"%s\"%s\"reason\"%s\"%s\"%s\"prisonId\"%s\"%s\"}",
-                sep, col, col, pr->noms, sep, col, bad == BAD_REASON ? (released ? "ESCAPED" : "BOOKING_NUMBER_CHANGED") : reason,
-                sep, col, prisons[pr->prison]);
+                sep, col, col, pr->noms, sep, col,
+                bad == BAD_REASON ? (released ? "ESCAPED" : "BOOKING_NUMBER_CHANGED") : reason, sep, col,
+                prisons[pr->prison]);
   hr_buf_printf(b, "%s\"personReference\"%s{\"identifiers\"%s[{\"type\"%s\"NOMS\"%s\"value\"%s\"%s\"}]}", sep, col, col,
                 col, sep, col, pr->noms);
   hr_buf_printf(b, "%s\"prisoner\"%s{\"firstName\"%s", sep, col, col);
@@ -165,8 +167,10 @@ static size_t put_event(cgen *g, const prisoner *pr, int fam, int released, cons
     hr_buf_json_cstr(b, pr->first);
   }
   hr_buf_printf(b, "%s\"lastName\"%s", sep, col);
-  if (pr->escape) json_escaped_name(b, pr->last);
-  else hr_buf_json_cstr(b, pr->last);
+  if (pr->escape)
+    json_escaped_name(b, pr->last);
+  else
+    hr_buf_json_cstr(b, pr->last);
   if (bad == BAD_DOB) {
     static const char *impossible[] = {"1988-02-30", "1979-13-02", "1991-06-31"};
     hr_buf_printf(b, "%s\"dateOfBirth\"%s\"%s\"", sep, col, impossible[g->receptions % 3]);
@@ -295,12 +299,8 @@ static void middle_events(cgen *g, const prisoner *pr, int64_t from, int64_t to)
       deliver(g, pr, fam, 1, "TEMPORARY_ABSENCE_RELEASE", at_time(r, day, 8, 10));
       deliver(g, pr, fam, 0, "TEMPORARY_ABSENCE_RETURN", at_time(r, day + (int32_t)sy__below(r, 2), 15, 18));
       break;
-    case 3:
-      deliver(g, pr, fam, 0, "POST_MERGE_ADMISSION", at_time(r, day, 9, 16));
-      break;
-    default:
-      deliver(g, pr, fam, 1, "UNKNOWN", at_time(r, day, 9, 16));
-      break;
+    case 3: deliver(g, pr, fam, 0, "POST_MERGE_ADMISSION", at_time(r, day, 9, 16)); break;
+    default: deliver(g, pr, fam, 1, "UNKNOWN", at_time(r, day, 9, 16)); break;
     }
   }
 }
@@ -362,7 +362,7 @@ void sy__vary_postcode(sy_rng *r, const char *pc, char out[12]) {
   size_t j = 0;
   for (size_t i = 0; pc[i] && j < 11; i++) {
     char c = pc[i];
-    if (u < 8 && c == ' ') continue; /* NW56QL */
+    if (u < 8 && c == ' ') continue;                                  /* NW56QL */
     if (u >= 8 && u < 16 && c >= 'A' && c <= 'Z') c = (char)(c + 32); /* nw5 6ql */
     out[j++] = c;
   }
@@ -387,9 +387,7 @@ static void make_prisoner(sy_ctx *cx, sy_rng *r, uint32_t person, prisoner *pr, 
   pr->dep_text = sy__chance(r, 0.04);
   pr->prison = (uint8_t)sy__below(r, 10);
   switch (identity) {
-  case 1: /* no NHS number: matching falls to family name, date of birth and postcode */
-    pr->nhs[0] = '\0';
-    break;
+  case 1: /* no NHS number: matching falls to family name, date of birth and postcode */ pr->nhs[0] = '\0'; break;
   case 2: /* a date of birth that disagrees with the register */
     pr->dob += sy__chance(r, 0.5) ? (int32_t)sy__range(r, 1, 3) : -365;
     break;
@@ -400,19 +398,18 @@ static void make_prisoner(sy_ctx *cx, sy_rng *r, uint32_t person, prisoner *pr, 
       memcpy(pr->nhs, bad, 11);
     }
     break;
-  case 5: /* no date of birth: step 1 cannot agree, step 3 cannot match */
-    pr->dob = SY_NO_DATE;
-    break;
+  case 5: /* no date of birth: step 1 cannot agree, step 3 cannot match */ pr->dob = SY_NO_DATE; break;
   case 4: /* spaced */
     if (pr->nhs[0]) snprintf(pr->nhs, sizeof pr->nhs, "%.3s %.3s %.4s", p->nhs, p->nhs + 3, p->nhs + 6);
     break;
-  default:
-    break;
+  default: break;
   }
   if (sy__chance(r, 0.06)) pr->postcode[0] = '\0';
   uint32_t u = sy__below(r, 100);
-  if (u < 10) pr->la = -1;
-  else if (u < 14) pr->la = (int)((p->la + 1) % SY_N_LA);
+  if (u < 10)
+    pr->la = -1;
+  else if (u < 14)
+    pr->la = (int)((p->la + 1) % SY_N_LA);
 }
 
 static int pick_identity(sy_rng *r) {
@@ -434,7 +431,8 @@ static int64_t episode_start(sy_ctx *cx, sy_rng *r, int32_t near_day) {
     unsigned m, d;
     hr_civil_from_days(cx->term_start, &y, &m, &d);
     int32_t last = hr_days_from_civil(y, 10, 31);
-    while (((last + 3) % 7 + 7) % 7 != 6) last--;
+    while (((last + 3) % 7 + 7) % 7 != 6)
+      last--;
     return (int64_t)last * HR_US_PER_DAY + sy__range(r, 0, 3 * 3600 - 1) * HR_US_PER_SEC;
   }
   if (u < 11) {
@@ -442,9 +440,12 @@ static int64_t episode_start(sy_ctx *cx, sy_rng *r, int32_t near_day) {
     return (u & 1) ? hr_uk_instant_of(day, 9, 0) : hr_uk_instant_of(day, 13, 30);
   }
   int32_t day;
-  if (u < 21) day = cx->term_start - (int32_t)sy__range(r, 1, 60); /* before the term */
-  else day = (int32_t)sy__range(r, cx->term_start - 3, cx->term_end - 14);
-  if (u >= 21 && u < 25) return hr_uk_instant_of(day, 0, (int)sy__below(r, 60)) + (int64_t)sy__below(r, 60) * HR_US_PER_SEC;
+  if (u < 21)
+    day = cx->term_start - (int32_t)sy__range(r, 1, 60); /* before the term */
+  else
+    day = (int32_t)sy__range(r, cx->term_start - 3, cx->term_end - 14);
+  if (u >= 21 && u < 25)
+    return hr_uk_instant_of(day, 0, (int)sy__below(r, 60)) + (int64_t)sy__below(r, 60) * HR_US_PER_SEC;
   return at_time(r, day, 8, 19);
 }
 
@@ -475,14 +476,19 @@ int sy__gen_custody(sy_ctx *cx) {
     uint32_t cands[SY_MAX_CAND], n = 0, others[SY_MAX_CAND], m = 0, childless[SY_MAX_CAND], c = 0;
     for (uint32_t i = fam->first; i < fam->first + fam->n && n < SY_MAX_CAND && m < SY_MAX_CAND; i++) {
       uint8_t k = cx->p[i].kind;
-      if (k == SY_K_CARER) cands[n++] = i;
-      else if (k == SY_K_EX || k == SY_K_MEMBER || k == SY_K_KIN) others[m++] = i;
+      if (k == SY_K_CARER)
+        cands[n++] = i;
+      else if (k == SY_K_EX || k == SY_K_MEMBER || k == SY_K_KIN)
+        others[m++] = i;
       if (k == SY_K_EX || k == SY_K_MEMBER) childless[c++] = i;
     }
     uint32_t who;
-    if (sy__chance(r, 0.11)) who = (m && sy__chance(r, 0.35)) ? others[sy__below(r, m)] : cands[sy__below(r, n)];
-    else if (c && sy__chance(r, 0.08)) who = childless[sy__below(r, c)]; /* no child of their own */
-    else continue;
+    if (sy__chance(r, 0.11))
+      who = (m && sy__chance(r, 0.35)) ? others[sy__below(r, m)] : cands[sy__below(r, n)];
+    else if (c && sy__chance(r, 0.08))
+      who = childless[sy__below(r, c)]; /* no child of their own */
+    else
+      continue;
     prisoner pr;
     make_prisoner(cx, r, who, &pr, pick_identity(r));
     uint32_t kids[16];

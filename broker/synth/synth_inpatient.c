@@ -29,8 +29,8 @@ static const char *other_codes[] = {"100", "300", "700", "101", "110", "320", "3
 
 typedef struct patient {
   uint32_t person;
-  char nhs[11];        /* "" = none */
-  int nhs_mode;        /* where and how PID-3 carries it */
+  char nhs[11]; /* "" = none */
+  int nhs_mode; /* where and how PID-3 carries it */
   char family[64], given[64];
   int32_t dob;
   char sex;
@@ -45,13 +45,13 @@ typedef struct msg {
   const char *service; /* PV1-10, NULL = empty */
   char visit[16];      /* PV1-19 */
   uint8_t fac;
-  int64_t t;           /* the event time the message means */
-  int64_t admit;       /* PV1-44 when it is not the event time (0 = empty) */
-  int chain;           /* 0 the trigger's own field, 1 empty -> EVN-2, 2 both empty -> MSH-7 */
+  int64_t t;     /* the event time the message means */
+  int64_t admit; /* PV1-44 when it is not the event time (0 = empty) */
+  int chain;     /* 0 the trigger's own field, 1 empty -> EVN-2, 2 both empty -> MSH-7 */
   const char *bad_time;
   int no_pid;
-  int no_control_id;   /* MSH-10 empty (a bad record) */
-  int bad_dob;         /* PID-7 an impossible date (a bad record) */
+  int no_control_id; /* MSH-10 empty (a bad record) */
+  int bad_dob;       /* PID-7 an impossible date (a bad record) */
 } msg;
 
 typedef struct igen {
@@ -91,23 +91,33 @@ static void put_msg(igen *g, const patient *pt, const msg *m) {
 
   /* MSH */
   /* MSH-4 and PV1-19 are keyed on their first component (READING R32): some senders add more. */
-  if (sy__chance(r, 0.05)) hr_buf_printf(b, "MSH|^~\\&|PAS|%s^2.16.840.1.113883.2.1.3.2.4.18.48^ISO|HEARTH|LA|", fac);
-  else hr_buf_printf(b, "MSH|^~\\&|PAS|%s|HEARTH|LA|", fac);
-  if (bad_in == 3) hr_buf_puts(b, m->bad_time);
-  else sy__put_hl7(b, t_msh, style);
+  if (sy__chance(r, 0.05))
+    hr_buf_printf(b, "MSH|^~\\&|PAS|%s^2.16.840.1.113883.2.1.3.2.4.18.48^ISO|HEARTH|LA|", fac);
+  else
+    hr_buf_printf(b, "MSH|^~\\&|PAS|%s|HEARTH|LA|", fac);
+  if (bad_in == 3)
+    hr_buf_puts(b, m->bad_time);
+  else
+    sy__put_hl7(b, t_msh, style);
   hr_buf_printf(b, "||%s^%s", m->type, m->trigger);
   if (ver >= 4 && sy__chance(r, 0.3)) hr_buf_printf(b, "^%s_%s", m->type, m->trigger);
   ++g->msg_no[m->fac];
-  if (m->no_control_id) hr_buf_printf(b, "||P|2.%d%s", ver, eos);
-  else hr_buf_printf(b, "|MSG%07u|P|2.%d%s", g->msg_no[m->fac], ver, eos);
+  if (m->no_control_id)
+    hr_buf_printf(b, "||P|2.%d%s", ver, eos);
+  else
+    hr_buf_printf(b, "|MSG%07u|P|2.%d%s", g->msg_no[m->fac], ver, eos);
   /* EVN: EVN-2 recorded time, EVN-6 event occurred */
   hr_buf_printf(b, "EVN|%s|", m->trigger);
-  if (bad_in == 2) hr_buf_puts(b, m->bad_time);
-  else if (m->chain < 2) sy__put_hl7(b, t_evn2, style);
+  if (bad_in == 2)
+    hr_buf_puts(b, m->bad_time);
+  else if (m->chain < 2)
+    sy__put_hl7(b, t_evn2, style);
   hr_buf_puts(b, "||||");
   if (!is_a01 && !is_a03 && m->chain == 0) {
-    if (bad_in == 1) hr_buf_puts(b, m->bad_time);
-    else sy__put_hl7(b, m->t, style);
+    if (bad_in == 1)
+      hr_buf_puts(b, m->bad_time);
+    else
+      sy__put_hl7(b, m->t, style);
   }
   hr_buf_puts(b, eos);
   /* PID */
@@ -115,12 +125,8 @@ static void put_msg(igen *g, const patient *pt, const msg *m) {
     hr_buf_puts(b, "PID|1||");
     const char *nhs = pt->nhs;
     switch (pt->nhs_mode) {
-    case 0:
-      hr_buf_printf(b, "%s^^^NHS^NH~%s^^^%s^MR", nhs, pt->mrn, fac);
-      break;
-    case 1:
-      hr_buf_printf(b, "%s^^^%s^MR~%s^^^NHS^NH", pt->mrn, fac, nhs);
-      break;
+    case 0: hr_buf_printf(b, "%s^^^NHS^NH~%s^^^%s^MR", nhs, pt->mrn, fac); break;
+    case 1: hr_buf_printf(b, "%s^^^%s^MR~%s^^^NHS^NH", pt->mrn, fac, nhs); break;
     case 2: /* type NH under another authority (the NHS number OID) */
       hr_buf_printf(b, "%s^^^%s^MR~%s^^^2.16.840.1.113883.2.1.4.1^NH", pt->mrn, fac, nhs);
       break;
@@ -133,36 +139,43 @@ static void put_msg(igen *g, const patient *pt, const msg *m) {
       hr_buf_printf(b, "%s^^^NHS^NH~%s^^^%s^MR~%s^^^NHS^NH", bad, pt->mrn, fac, nhs);
       break;
     }
-    default: /* no NHS number at all */
-      hr_buf_printf(b, "%s^^^%s^MR", pt->mrn, fac);
-      break;
+    default: /* no NHS number at all */ hr_buf_printf(b, "%s^^^%s^MR", pt->mrn, fac); break;
     }
     hr_buf_printf(b, "||%s^%s||", pt->family, pt->given);
-    if (m->bad_dob) hr_buf_puts(b, "19880230");
-    else if (pt->dob != SY_NO_DATE) sy__put_date_compact(b, pt->dob);
+    if (m->bad_dob)
+      hr_buf_puts(b, "19880230");
+    else if (pt->dob != SY_NO_DATE)
+      sy__put_date_compact(b, pt->dob);
     hr_buf_printf(b, "|%c|||%u %s^^%s^^%s%s", pt->sex ? pt->sex : 'U', (unsigned)(1 + pt->mrn[5] % 90),
                   pt->mrn[6] & 1 ? "HIGH ST" : "FLAT 2 \\T\\ 3 MILL LANE", sy__las[cx->p[pt->person].la].town,
                   pt->postcode, eos);
   }
   if (!strcmp(m->type, "ORU")) {
-    hr_buf_printf(b, "OBR|1||LAB%u|CBC^FULL BLOOD COUNT%sOBX|1|NM|HB^HAEMOGLOBIN||131|g/L%s", g->msg_no[m->fac], eos, eos);
+    hr_buf_printf(b, "OBR|1||LAB%u|CBC^FULL BLOOD COUNT%sOBX|1|NM|HB^HAEMOGLOBIN||131|g/L%s", g->msg_no[m->fac], eos,
+                  eos);
   } else {
     /* PV1 fields 1..45 */
     hr_buf_printf(b, "PV1|1|%s|WARD%u^BED%u^%s|||||||%s|||||||||%s", m->pclass ? (char[2]){m->pclass, 0} : "",
-                  (unsigned)(1 + m->visit[7] % 9), (unsigned)(1 + m->visit[6] % 20), fac, m->service ? m->service : "", m->visit);
+                  (unsigned)(1 + m->visit[7] % 9), (unsigned)(1 + m->visit[6] % 20), fac, m->service ? m->service : "",
+                  m->visit);
     if (sy__chance(r, 0.05)) hr_buf_printf(b, "^^^%s^VN", fac);
-    for (int i = 20; i <= 43; i++) hr_buf_putc(b, '|');
+    for (int i = 20; i <= 43; i++)
+      hr_buf_putc(b, '|');
     hr_buf_putc(b, '|'); /* PV1-44 */
     if (is_a01 && m->chain == 0) {
-      if (bad_in == 1) hr_buf_puts(b, m->bad_time);
-      else sy__put_hl7(b, m->t, style);
+      if (bad_in == 1)
+        hr_buf_puts(b, m->bad_time);
+      else
+        sy__put_hl7(b, m->t, style);
     } else if (!is_a01 && m->admit) {
       sy__put_hl7(b, m->admit, style);
     }
     hr_buf_putc(b, '|'); /* PV1-45 */
     if (is_a03 && m->chain == 0) {
-      if (bad_in == 1) hr_buf_puts(b, m->bad_time);
-      else sy__put_hl7(b, m->t, style);
+      if (bad_in == 1)
+        hr_buf_puts(b, m->bad_time);
+      else
+        sy__put_hl7(b, m->t, style);
     }
     hr_buf_puts(b, eos);
   }
@@ -375,12 +388,8 @@ static void noise(igen *g, const patient *pt) {
     m.pclass = 'O';
     send(g, pt, &m, "A04", t);
     break;
-  case 3:
-    send(g, pt, &m, "A05", t);
-    break;
-  case 4:
-    send(g, pt, &m, "A28", t);
-    break;
+  case 3: send(g, pt, &m, "A05", t); break;
+  case 4: send(g, pt, &m, "A28", t); break;
   default: /* an update and a discharge for a visit never admitted */
     m.service = mh_codes[sy__below(r, 14)];
     send(g, pt, &m, "A08", t);

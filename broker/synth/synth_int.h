@@ -34,7 +34,9 @@ static inline uint64_t sy__mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-static inline uint64_t sy__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t sy__rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 static inline uint64_t sy__next(sy_rng *r) {
   uint64_t *s = r->s;
@@ -57,8 +59,12 @@ static inline int64_t sy__range(sy_rng *r, int64_t lo, int64_t hi) {
   uint64_t x = sy__next(r);
   return hi <= lo ? lo : lo + (int64_t)(x % (uint64_t)(hi - lo + 1));
 }
-static inline double sy__unit(sy_rng *r) { return (double)(sy__next(r) >> 11) * 0x1.0p-53; }
-static inline int sy__chance(sy_rng *r, double p) { return sy__unit(r) < p; }
+static inline double sy__unit(sy_rng *r) {
+  return (double)(sy__next(r) >> 11) * 0x1.0p-53;
+}
+static inline int sy__chance(sy_rng *r, double p) {
+  return sy__unit(r) < p;
+}
 
 /* Streams: one per purpose and index (a family, a pupil, a school...). */
 enum {
@@ -82,21 +88,21 @@ static inline uint64_t sy__hash3(uint64_t seed, uint64_t a, uint64_t b, uint64_t
 /* ---- Static tables ---------------------------------------------------------------------- */
 
 typedef struct sy_la {
-  const char *code;      /* ONS code, e.g. E09000007 */
-  const char *num;       /* three digits used in key-worker ids (KW007..) */
-  const char *upn_la;    /* the DfE LA number in UPNs (202, 330, 801) */
-  const char *town;      /* for addresses */
+  const char *code;   /* ONS code, e.g. E09000007 */
+  const char *num;    /* three digits used in key-worker ids (KW007..) */
+  const char *upn_la; /* the DfE LA number in UPNs (202, 330, 801) */
+  const char *town;   /* for addresses */
   const char *districts[5];
-  unsigned urn_base;     /* school URNs of this LA start here */
+  unsigned urn_base; /* school URNs of this LA start here */
 } sy_la;
 #define SY_N_LA 3
 extern const sy_la sy__las[SY_N_LA];
 
 typedef struct sy_name {
-  const char *reg;   /* the register's spelling (UTF-8) */
-  const char *fold;  /* an ASCII upper-case spelling that normalises the same (READING R7), or
-                        NULL when reg is already plain upper-case ASCII */
-  char sex;          /* given names: 'M', 'F' or 'U'; family names: 0 */
+  const char *reg;  /* the register's spelling (UTF-8) */
+  const char *fold; /* an ASCII upper-case spelling that normalises the same (READING R7), or
+                       NULL when reg is already plain upper-case ASCII */
+  char sex;         /* given names: 'M', 'F' or 'U'; family names: 0 */
 } sy_name;
 extern const sy_name sy__given[];
 extern const uint32_t sy__n_given;
@@ -117,59 +123,59 @@ enum sy_kind { SY_K_CARER, SY_K_CHILD, SY_K_KIN, SY_K_MEMBER, SY_K_EX, SY_K_OUTS
 enum sy_nhs { SY_NHS_NONE, SY_NHS_PLAIN, SY_NHS_SPACED, SY_NHS_BAD };
 enum sy_rel_type { SY_R_PARENT, SY_R_STEP, SY_R_CARER, SY_R_KIN, SY_R_MEMBER, SY_R_SIBLING };
 
-#define SY_PF_TITLE 0x01      /* names written in title case in the register */
-#define SY_PF_NO_MARKS 0x02   /* school-age child with no marks (home educated) */
-#define SY_PF_NAMES 0x04      /* the school writes this pupil's names on every mark */
-#define SY_PF_TEMP_UPN 0x08   /* the school uses a temporary UPN the register does not know */
+#define SY_PF_TITLE 0x01    /* names written in title case in the register */
+#define SY_PF_NO_MARKS 0x02 /* school-age child with no marks (home educated) */
+#define SY_PF_NAMES 0x04    /* the school writes this pupil's names on every mark */
+#define SY_PF_TEMP_UPN 0x08 /* the school uses a temporary UPN the register does not know */
 
 typedef struct sy_person {
-  int32_t dob;           /* days since 1970-01-01; SY_NO_DATE for none */
-  uint32_t family;       /* family index; SY_NONE for outsiders */
-  uint32_t school;       /* school index for pupils, else SY_NONE */
-  uint16_t given;        /* index into sy__given */
-  uint16_t surname;      /* index into sy__surnames */
-  uint8_t la;            /* index into sy__las */
-  uint8_t kind;          /* enum sy_kind */
-  char sex;              /* 'M', 'F', 'U' or 0 (empty) */
-  uint8_t nhs_form;      /* enum sy_nhs: how persons.csv writes nhs */
-  uint8_t flags;         /* SY_PF_* */
-  uint8_t join;          /* pupils: school week (0-based) of the first mark; 0 = from the start */
-  uint8_t base_pct;      /* pupils: baseline absence, percent of sessions */
-  uint8_t win_pct[2];    /* pupils: absence while in window i, percent; 0 = no window */
-  int32_t win_from[2];   /* window i: first and last day (inclusive) of the raised absence */
+  int32_t dob;         /* days since 1970-01-01; SY_NO_DATE for none */
+  uint32_t family;     /* family index; SY_NONE for outsiders */
+  uint32_t school;     /* school index for pupils, else SY_NONE */
+  uint16_t given;      /* index into sy__given */
+  uint16_t surname;    /* index into sy__surnames */
+  uint8_t la;          /* index into sy__las */
+  uint8_t kind;        /* enum sy_kind */
+  char sex;            /* 'M', 'F', 'U' or 0 (empty) */
+  uint8_t nhs_form;    /* enum sy_nhs: how persons.csv writes nhs */
+  uint8_t flags;       /* SY_PF_* */
+  uint8_t join;        /* pupils: school week (0-based) of the first mark; 0 = from the start */
+  uint8_t base_pct;    /* pupils: baseline absence, percent of sessions */
+  uint8_t win_pct[2];  /* pupils: absence while in window i, percent; 0 = no window */
+  int32_t win_from[2]; /* window i: first and last day (inclusive) of the raised absence */
   int32_t win_to[2];
-  char nhs[11];          /* ten digits (a failing check digit when nhs_form is SY_NHS_BAD);
-                            for SY_NHS_NONE the person's real number, not in the register */
-  char upn[14];          /* pupils: the register's UPN, "" when none */
+  char nhs[11]; /* ten digits (a failing check digit when nhs_form is SY_NHS_BAD);
+                   for SY_NHS_NONE the person's real number, not in the register */
+  char upn[14]; /* pupils: the register's UPN, "" when none */
   char postcode[9];
 } sy_person;
 
 typedef struct sy_rel {
-  uint32_t a, b;         /* a is the `type` of b */
-  uint8_t type;          /* enum sy_rel_type */
-  int32_t start, end;    /* SY_NO_DATE = empty */
+  uint32_t a, b;      /* a is the `type` of b */
+  uint8_t type;       /* enum sy_rel_type */
+  int32_t start, end; /* SY_NO_DATE = empty */
 } sy_rel;
 
 typedef struct sy_assign {
   uint32_t child;
-  uint32_t kw;           /* index into key workers */
+  uint32_t kw; /* index into key workers */
   int32_t start, end;
 } sy_assign;
 
 typedef struct sy_family {
-  uint32_t first;        /* first person index; the family's persons are contiguous */
+  uint32_t first; /* first person index; the family's persons are contiguous */
   uint32_t first_rel;
   uint16_t n_rel;
-  uint8_t n;             /* persons */
+  uint8_t n; /* persons */
   uint8_t la;
 } sy_family;
 
 typedef struct sy_school {
   uint32_t urn;
-  uint16_t estab;        /* DfE establishment number used in UPNs */
-  uint16_t pupils;       /* allocated so far (UPN serials) */
+  uint16_t estab;  /* DfE establishment number used in UPNs */
+  uint16_t pupils; /* allocated so far (UPN serials) */
   uint8_t la;
-  int32_t inset;         /* a day that is an INSET day (#) for the whole school, or SY_NO_DATE */
+  int32_t inset; /* a day that is an INSET day (#) for the whole school, or SY_NO_DATE */
 } sy_school;
 
 typedef struct sy_kw {
@@ -181,8 +187,8 @@ typedef struct sy_kw {
 /* ---- Line stores: feed lines built out of order, sorted by delivery key, then written ------ */
 
 typedef struct sy_line {
-  int64_t key;           /* delivery order: usually the event instant */
-  uint64_t seq;          /* ties: creation order */
+  int64_t key;  /* delivery order: usually the event instant */
+  uint64_t seq; /* ties: creation order */
   size_t off;
   size_t len;
 } sy_line;
@@ -205,7 +211,7 @@ typedef struct sy_out {
   FILE *f;
   hr_buf b;
   char path[1024];
-  int err;               /* 0 or HR_EIO */
+  int err; /* 0 or HR_EIO */
 } sy_out;
 
 /* ---- The generator ------------------------------------------------------------------------ */
@@ -217,18 +223,18 @@ typedef struct sy_ctx {
   int clean;
   char *errstr;
   size_t errsz;
-  int err;               /* first error, 0 while all is well */
+  int err; /* first error, 0 while all is well */
 
   /* The term: school days (Mon-Fri, half-term week excluded). */
   int32_t term_start, term_end; /* first and last school day */
   int32_t *days;
   uint32_t n_days;
-  uint8_t *day_week;     /* school week (0-based) of each day */
+  uint8_t *day_week; /* school week (0-based) of each day */
   uint32_t n_weeks;
 
   sy_person *p;
   uint32_t n_p, cap_p;
-  uint32_t n_register;   /* persons 0..n_register-1 are in the register */
+  uint32_t n_register; /* persons 0..n_register-1 are in the register */
   sy_family *fam;
   uint32_t n_fam;
   sy_rel *rel;
@@ -242,10 +248,10 @@ typedef struct sy_ctx {
   uint32_t n_school, cap_school;
   uint32_t cur_school[SY_N_LA]; /* the school an LA's next pupils join */
 
-  uint32_t nhs_next;     /* NHS number allocator: position in a permutation of 10^6 */
-  uint32_t noms_next;    /* prison numbers */
-  uint32_t nrpf_next;    /* NRPF record ids */
-  uint32_t upn_next;     /* temporary UPNs */
+  uint32_t nhs_next;  /* NHS number allocator: position in a permutation of 10^6 */
+  uint32_t noms_next; /* prison numbers */
+  uint32_t nrpf_next; /* NRPF record ids */
+  uint32_t upn_next;  /* temporary UPNs */
 
   sy_lines custody, inpatient, nrpf;
 } sy_ctx;
@@ -286,8 +292,7 @@ void sy__raise_absence(sy_ctx *cx, uint32_t child, int32_t from, int32_t days, u
 int sy__gen_custody(sy_ctx *cx);
 int sy__gen_inpatient(sy_ctx *cx);
 int sy__gen_nrpf(sy_ctx *cx);
-int sy__write_lines(sy_ctx *cx, sy_lines *l, const char *rel_path, const char *header,
-                    uint64_t *count);
+int sy__write_lines(sy_ctx *cx, sy_lines *l, const char *rel_path, const char *header, uint64_t *count);
 int sy__write_attendance(sy_ctx *cx);
 
 /* Output. */

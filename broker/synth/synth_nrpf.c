@@ -21,12 +21,12 @@
 
 typedef struct client {
   uint32_t person;
-  char nhs[16];      /* as written; "" = empty */
+  char nhs[16]; /* as written; "" = empty */
   char given[64], family[64];
   int32_t dob;
   char postcode[12];
-  int la;            /* -1 = empty */
-  int dependants;    /* -1 = empty */
+  int la;         /* -1 = empty */
+  int dependants; /* -1 = empty */
   const char *household;
   const char *immigration;
 } client;
@@ -48,13 +48,18 @@ static void put_record(ngen *g, const client *c, const char *status, int32_t eff
   hr_buf_putc(b, ',');
   sy__put_csv(b, c->family, 0);
   hr_buf_putc(b, ',');
-  if (bad_dob) hr_buf_puts(b, bad_dob);
-  else sy__put_date(b, c->dob);
+  if (bad_dob)
+    hr_buf_puts(b, bad_dob);
+  else
+    sy__put_date(b, c->dob);
   /* Status is read in any case (READING R30). */
-  if (sy__chance(r, 0.03)) status = !strcmp(status, "nrpf") ? "NRPF" : !strcmp(status, "recourse") ? "Recourse" : status;
+  if (sy__chance(r, 0.03))
+    status = !strcmp(status, "nrpf") ? "NRPF" : !strcmp(status, "recourse") ? "Recourse" : status;
   hr_buf_printf(b, ",%s,%s,", c->postcode, status);
-  if (bad_date) hr_buf_puts(b, bad_date);
-  else sy__put_date(b, eff);
+  if (bad_date)
+    hr_buf_puts(b, bad_date);
+  else
+    sy__put_date(b, eff);
   hr_buf_putc(b, ',');
   if (c->dependants >= 0) hr_buf_printf(b, "%d", c->dependants);
   hr_buf_printf(b, ",%s,%s,", c->household, c->immigration);
@@ -93,9 +98,12 @@ static void record(ngen *g, const client *c, const char *status, int32_t eff, in
     static const char *statuses[] = {"pending", "closed", "nrpf_pending"};
     static const char *dates[] = {"2026-09-31", "31/10/2026", "", "2026-13-01"};
     uint32_t k = g->records / 17;
-    if (k % 3 == 0) put_record(g, c, statuses[k / 3 % 3], eff, NULL, NULL, support_start, closure, 1, 1);
-    else if (k % 3 == 1) put_record(g, c, status, eff, dates[k / 3 % 4], NULL, support_start, closure, 1, 1);
-    else put_record(g, c, status, eff, NULL, "1990-02-30", support_start, closure, 1, 1); /* READING R27 */
+    if (k % 3 == 0)
+      put_record(g, c, statuses[k / 3 % 3], eff, NULL, NULL, support_start, closure, 1, 1);
+    else if (k % 3 == 1)
+      put_record(g, c, status, eff, dates[k / 3 % 4], NULL, support_start, closure, 1, 1);
+    else
+      put_record(g, c, status, eff, NULL, "1990-02-30", support_start, closure, 1, 1); /* READING R27 */
     g->cx->st.bad_records++;
   }
 }
@@ -113,9 +121,12 @@ static void make_client(sy_ctx *cx, sy_rng *r, uint32_t person, client *c) {
   sy__vary_postcode(r, p->postcode, c->postcode);
   c->la = p->la;
   uint32_t u = sy__below(r, 100);
-  if (p->nhs[0] && u < 50) snprintf(c->nhs, sizeof c->nhs, "%s", p->nhs);
-  else if (p->nhs[0] && u < 67) snprintf(c->nhs, sizeof c->nhs, "%.3s %.3s %.4s", p->nhs, p->nhs + 3, p->nhs + 6);
-  else if (p->nhs[0] && u < 70) snprintf(c->nhs, sizeof c->nhs, "%.3s-%.3s-%.4s", p->nhs, p->nhs + 3, p->nhs + 6);
+  if (p->nhs[0] && u < 50)
+    snprintf(c->nhs, sizeof c->nhs, "%s", p->nhs);
+  else if (p->nhs[0] && u < 67)
+    snprintf(c->nhs, sizeof c->nhs, "%.3s %.3s %.4s", p->nhs, p->nhs + 3, p->nhs + 6);
+  else if (p->nhs[0] && u < 70)
+    snprintf(c->nhs, sizeof c->nhs, "%.3s-%.3s-%.4s", p->nhs, p->nhs + 3, p->nhs + 6);
   else if (p->nhs[0] && u < 75) {
     char bad[11];
     sy__spoil_nhs(p->nhs, bad);
@@ -190,8 +201,10 @@ int sy__gen_nrpf(sy_ctx *cx) {
       if (!found || !sy__chance(r, 0.05)) continue;
       u = 35;
     }
-    for (uint32_t i = fam->first; i < fam->first + fam->n; i++) n_kids += cx->p[i].kind == SY_K_CHILD;
-    if (u < 15 && fam->n > 1 && cx->p[fam->first + 1].kind == SY_K_CARER) who = fam->first + 1;
+    for (uint32_t i = fam->first; i < fam->first + fam->n; i++)
+      n_kids += cx->p[i].kind == SY_K_CHILD;
+    if (u < 15 && fam->n > 1 && cx->p[fam->first + 1].kind == SY_K_CARER)
+      who = fam->first + 1;
     else if (u < 22 && n_kids) { /* the child's own record */
       for (uint32_t i = fam->first; i < fam->first + fam->n; i++)
         if (cx->p[i].kind == SY_K_CHILD) who = i;
@@ -202,9 +215,12 @@ int sy__gen_nrpf(sy_ctx *cx) {
     client c;
     make_client(cx, r, who, &c);
     u = sy__below(r, 100);
-    if (cx->p[who].kind == SY_K_CHILD) c.dependants = -1;
-    else if (cx->p[who].kind == SY_K_CARER) c.dependants = u < 75 ? (int)n_kids : u < 90 ? -1 : 0;
-    else c.dependants = u < 80 ? (int)sy__range(r, 1, 4) : u < 90 ? 0 : -1;
+    if (cx->p[who].kind == SY_K_CHILD)
+      c.dependants = -1;
+    else if (cx->p[who].kind == SY_K_CARER)
+      c.dependants = u < 75 ? (int)n_kids : u < 90 ? -1 : 0;
+    else
+      c.dependants = u < 80 ? (int)sy__range(r, 1, 4) : u < 90 ? 0 : -1;
     history(&g, &c, 1);
   }
   /* Adults the register does not know, mostly with dependants. */
@@ -228,7 +244,6 @@ int sy__gen_nrpf(sy_ctx *cx) {
     }
     history(&g, &c, 0);
   }
-  if (cx->nrpf.oom || cx->nrpf.text.oom)
-    return sy__fail(cx, HR_ENOMEM, "synth: out of memory building the NRPF feed");
+  if (cx->nrpf.oom || cx->nrpf.text.oom) return sy__fail(cx, HR_ENOMEM, "synth: out of memory building the NRPF feed");
   return 0;
 }

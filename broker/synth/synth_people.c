@@ -50,7 +50,8 @@ uint32_t sy__children_of(const sy_ctx *cx, uint32_t adult, int32_t date, uint32_
     if (r->a != adult || !is_carer_type(r->type) || !active_on(r, date)) continue;
     if (!hr_is_child_on(cx->p[r->b].dob, date)) continue;
     int dup = 0;
-    for (uint32_t j = 0; j < n; j++) dup |= out[j] == r->b;
+    for (uint32_t j = 0; j < n; j++)
+      dup |= out[j] == r->b;
     if (!dup && n < max) out[n++] = r->b;
   }
   return n;
@@ -109,8 +110,8 @@ static void set_nhs(sy_ctx *cx, sy_rng *r, sy_person *p) {
   p->nhs_form = u < 60 ? SY_NHS_NONE : u < 70 ? SY_NHS_BAD : u < 520 ? SY_NHS_SPACED : SY_NHS_PLAIN;
 }
 
-static uint32_t add_adult(sy_ctx *cx, sy_rng *r, uint32_t f, uint8_t kind, char sex, uint16_t surname,
-                          int32_t dob, uint8_t la, const char *postcode) {
+static uint32_t add_adult(sy_ctx *cx, sy_rng *r, uint32_t f, uint8_t kind, char sex, uint16_t surname, int32_t dob,
+                          uint8_t la, const char *postcode) {
   uint32_t idx;
   sy_person *p = sy__new_person(cx, &idx);
   if (!p) return SY_NONE;
@@ -130,12 +131,12 @@ static uint32_t add_adult(sy_ctx *cx, sy_rng *r, uint32_t f, uint8_t kind, char 
 
 static uint32_t new_school(sy_ctx *cx, uint8_t la) {
   size_t cap = cx->cap_school;
-  if (sy__grow(cx, (void **)&cx->school, &cap, (size_t)cx->n_school + 1, sizeof *cx->school))
-    return SY_NONE;
+  if (sy__grow(cx, (void **)&cx->school, &cap, (size_t)cx->n_school + 1, sizeof *cx->school)) return SY_NONE;
   cx->cap_school = (uint32_t)cap;
   uint32_t idx = cx->n_school++;
   uint32_t in_la = 0;
-  for (uint32_t i = 0; i < idx; i++) in_la += cx->school[i].la == la;
+  for (uint32_t i = 0; i < idx; i++)
+    in_la += cx->school[i].la == la;
   sy_school *s = &cx->school[idx];
   memset(s, 0, sizeof *s);
   s->la = la;
@@ -146,8 +147,10 @@ static uint32_t new_school(sy_ctx *cx, uint8_t la) {
   sy__rng_init(&r, cx->seed, SY_S_SCHOOL, idx);
   s->inset = SY_NO_DATE;
   uint32_t u = sy__below(&r, 100);
-  if (u < 33) s->inset = cx->days[0];
-  else if (u < 53) s->inset = cx->days[sy__below(&r, cx->n_days)];
+  if (u < 33)
+    s->inset = cx->days[0];
+  else if (u < 53)
+    s->inset = cx->days[sy__below(&r, cx->n_days)];
   return idx;
 }
 
@@ -168,8 +171,8 @@ static int enrol(sy_ctx *cx, sy_rng *r, uint32_t child) {
   unsigned m, d;
   hr_civil_from_days(p->dob, &y, &m, &d);
   char twelve[13];
-  snprintf(twelve, sizeof twelve, "%s%04u%02u%03u", sy__las[la].upn_la, (unsigned)sc->estab,
-           (unsigned)((y + 4) % 100), serial % 1000);
+  snprintf(twelve, sizeof twelve, "%s%04u%02u%03u", sy__las[la].upn_la, (unsigned)sc->estab, (unsigned)((y + 4) % 100),
+           serial % 1000);
   uint32_t u = sy__below(r, 1000);
   if (u < 30) {
     p->upn[0] = '\0'; /* a new arrival with no UPN in the register yet: the school writes names */
@@ -177,14 +180,19 @@ static int enrol(sy_ctx *cx, sy_rng *r, uint32_t child) {
   } else {
     hr_upn_make(twelve, p->upn);
   }
-  if (u >= 30 && u < 40) p->flags |= SY_PF_TEMP_UPN | SY_PF_NAMES;
-  else if (u >= 40 && u < 60) p->flags |= SY_PF_NAMES;
-  else if (u >= 60 && u < 75) p->flags |= SY_PF_NO_MARKS;
+  if (u >= 30 && u < 40)
+    p->flags |= SY_PF_TEMP_UPN | SY_PF_NAMES;
+  else if (u >= 40 && u < 60)
+    p->flags |= SY_PF_NAMES;
+  else if (u >= 60 && u < 75)
+    p->flags |= SY_PF_NO_MARKS;
   if (sy__below(r, 100) < 4) p->join = (uint8_t)sy__range(r, 2, cx->n_weeks > 9 ? 8 : cx->n_weeks / 2 + 1);
   /* Baseline absence: most pupils attend well, a fifth are persistently absent. */
   uint32_t b = sy__below(r, 100);
-  p->base_pct = (uint8_t)(b < 55 ? sy__range(r, 1, 6) : b < 80 ? sy__range(r, 6, 9)
-                          : b < 93 ? sy__range(r, 10, 18) : sy__range(r, 18, 32));
+  p->base_pct = (uint8_t)(b < 55   ? sy__range(r, 1, 6)
+                          : b < 80 ? sy__range(r, 6, 9)
+                          : b < 93 ? sy__range(r, 10, 18)
+                                   : sy__range(r, 18, 32));
   return 0;
 }
 
@@ -260,13 +268,13 @@ static int make_family(sy_ctx *cx, uint32_t f) {
       }
       if (c->dob < youngest_mother && u >= 30) c->dob = rand_day(&r, youngest_mother, years_before(T0, 4));
     }
-    c->surname = (B != SY_NONE && cx->p[B].surname != surname && sy__chance(&r, 0.3))
-                     ? cx->p[B].surname : surname;
+    c->surname = (B != SY_NONE && cx->p[B].surname != surname && sy__chance(&r, 0.3)) ? cx->p[B].surname : surname;
     /* Distinct given names within the family (twins included). */
     for (int tries = 0; tries < 20; tries++) {
       uint16_t g = sy__pick_given(&r, c->sex);
       int clash = 0;
-      for (uint32_t j = fam->first; j < idx; j++) clash |= cx->p[j].given == g;
+      for (uint32_t j = fam->first; j < idx; j++)
+        clash |= cx->p[j].given == g;
       if (!clash) {
         c->given = g;
         break;
@@ -298,12 +306,11 @@ static int make_family(sy_ctx *cx, uint32_t f) {
   for (int i = 0; i < n_children; i++) {
     uint32_t c = kids[i];
     int32_t born = cx->p[c].dob;
-    if (add_rel(cx, A, c, (uint8_t)a_type, sy__chance(&r, 0.7) ? born : SY_NO_DATE, SY_NO_DATE))
-      return -1;
+    if (add_rel(cx, A, c, (uint8_t)a_type, sy__chance(&r, 0.7) ? born : SY_NO_DATE, SY_NO_DATE)) return -1;
     if (B != SY_NONE) {
       int step = b_step && born < step_since;
-      int32_t start = step ? (sy__chance(&r, 0.7) ? step_since : SY_NO_DATE)
-                           : (sy__chance(&r, 0.7) ? born : SY_NO_DATE);
+      int32_t start =
+          step ? (sy__chance(&r, 0.7) ? step_since : SY_NO_DATE) : (sy__chance(&r, 0.7) ? born : SY_NO_DATE);
       if (add_rel(cx, B, c, step ? SY_R_STEP : SY_R_PARENT, start, b_end)) return -1;
     }
   }
@@ -311,8 +318,8 @@ static int make_family(sy_ctx *cx, uint32_t f) {
   /* An ex-partner whose relationships ended before the term (or during it). */
   if (n_children > 0 && sy__chance(&r, 0.08)) {
     char sx = sex_a == 'F' ? 'M' : 'F';
-    uint32_t X = add_adult(cx, &r, f, SY_K_EX, sx, sy__pick_surname(&r), dob_a + (int32_t)sy__range(&r, -1500, 1500), la,
-                           pc);
+    uint32_t X =
+        add_adult(cx, &r, f, SY_K_EX, sx, sy__pick_surname(&r), dob_a + (int32_t)sy__range(&r, -1500, 1500), la, pc);
     if (X == SY_NONE) return -1;
     sy__postcode(&r, (uint8_t)sy__below(&r, SY_N_LA), cx->p[X].postcode);
     int32_t end = sy__chance(&r, 0.8) ? rand_day(&r, T0 - 5 * 365, T0 - 1) : rand_day(&r, T0 + 5, T1 - 20);
@@ -330,8 +337,8 @@ static int make_family(sy_ctx *cx, uint32_t f) {
   }
   /* A grandparent as kinship carer (sometimes only from a date during the term). */
   if (n_children > 0 && sy__chance(&r, 0.08)) {
-    uint32_t G = add_adult(cx, &r, f, SY_K_KIN, sy__chance(&r, 0.7) ? 'F' : 'M', surname,
-                           dob_aged(&r, T0, 55, 76), la, pc);
+    uint32_t G =
+        add_adult(cx, &r, f, SY_K_KIN, sy__chance(&r, 0.7) ? 'F' : 'M', surname, dob_aged(&r, T0, 55, 76), la, pc);
     if (G == SY_NONE) return -1;
     u = sy__below(&r, 100);
     int32_t start = u < 40 ? SY_NO_DATE : u < 85 ? rand_day(&r, T0 - 3 * 365, T0 - 1) : rand_day(&r, T0 + 7, T1 - 14);
@@ -428,15 +435,16 @@ static int make_assignments(sy_ctx *cx, uint32_t child) {
   return add_assign(cx, child, k1, rand_day(&r, T0 - 900, T0 - 400), rand_day(&r, T0 - 300, T0 - 1));
 }
 
-static const char *kw_given[] = {"Sam", "Alex", "Jo", "Chris", "Priya", "Tunde", "Megan", "Hassan",
-                                 "Claire", "Dev", "Nia", "Tom", "Bea", "Kemi", "Ravi", "Ffion"};
-static const char *kw_family[] = {"Patel", "Okoro", "Evans", "Clarke", "Nowak", "Begum", "Reid", "Shaw",
-                                  "Lloyd", "Ahmed", "Doyle", "Frost", "Kaur", "Mensah", "Young", "Webb"};
+static const char *kw_given[] = {"Sam",    "Alex", "Jo",  "Chris", "Priya", "Tunde", "Megan", "Hassan",
+                                 "Claire", "Dev",  "Nia", "Tom",   "Bea",   "Kemi",  "Ravi",  "Ffion"};
+static const char *kw_family[] = {"Patel", "Okoro", "Evans", "Clarke", "Nowak", "Begum",  "Reid",  "Shaw",
+                                  "Lloyd", "Ahmed", "Doyle", "Frost",  "Kaur",  "Mensah", "Young", "Webb"};
 
 static int make_key_workers(sy_ctx *cx) {
   uint32_t teams = 3 + cx->o->families / 600;
   unsigned width = 1;
-  for (uint32_t t = teams - 1; t >= 10; t /= 10) width++;
+  for (uint32_t t = teams - 1; t >= 10; t /= 10)
+    width++;
   cx->n_kw = teams * 4 * SY_N_LA;
   cx->kw = calloc(cx->n_kw, sizeof *cx->kw);
   if (!cx->kw) return sy__fail(cx, HR_ENOMEM, "synth: out of memory for %u key workers", cx->n_kw);
@@ -455,7 +463,8 @@ static int make_key_workers(sy_ctx *cx) {
 }
 
 int sy__build_population(sy_ctx *cx) {
-  for (int la = 0; la < SY_N_LA; la++) cx->cur_school[la] = SY_NONE;
+  for (int la = 0; la < SY_N_LA; la++)
+    cx->cur_school[la] = SY_NONE;
   if (make_key_workers(cx)) return cx->err;
   cx->n_fam = cx->o->families;
   cx->fam = calloc(cx->n_fam ? cx->n_fam : 1, sizeof *cx->fam);
@@ -543,7 +552,8 @@ static int write_persons(sy_ctx *cx) {
     sy__out_close(cx, &o);
     return sy__fail(cx, HR_ENOMEM, "synth: out of memory ordering persons");
   }
-  for (uint32_t i = 0; i < n; i++) order[i] = i;
+  for (uint32_t i = 0; i < n; i++)
+    order[i] = i;
   sy_rng r;
   sy__rng_init(&r, cx->seed, SY_S_SHUFFLE, 1);
   for (uint32_t i = n; i > 1; i--) {
@@ -626,9 +636,12 @@ static int write_key_workers(sy_ctx *cx) {
     const char *g = kw_given[k % 16], *f = kw_family[(k / 16 + k * 7) % 16];
     char name[64], email[96], lower[16];
     size_t n = strlen(w->id);
-    for (size_t i = 0; i <= n; i++) lower[i] = (char)(w->id[i] >= 'A' && w->id[i] <= 'Z' ? w->id[i] + 32 : w->id[i]);
-    if (k % 9 == 4) snprintf(name, sizeof name, "%s, %s", f, g); /* a quoted field with a comma */
-    else snprintf(name, sizeof name, "%s %s", g, f);
+    for (size_t i = 0; i <= n; i++)
+      lower[i] = (char)(w->id[i] >= 'A' && w->id[i] <= 'Z' ? w->id[i] + 32 : w->id[i]);
+    if (k % 9 == 4)
+      snprintf(name, sizeof name, "%s, %s", f, g); /* a quoted field with a comma */
+    else
+      snprintf(name, sizeof name, "%s %s", g, f);
     snprintf(email, sizeof email, "%s@%s.la.example", lower, sy__las[w->la].code);
     hr_buf_puts(&o.b, w->id);
     hr_buf_putc(&o.b, ',');
@@ -675,7 +688,6 @@ static int write_assignments(sy_ctx *cx) {
 }
 
 int sy__write_register(sy_ctx *cx) {
-  if (write_persons(cx) || write_relationships(cx) || write_key_workers(cx) || write_assignments(cx))
-    return cx->err;
+  if (write_persons(cx) || write_relationships(cx) || write_key_workers(cx) || write_assignments(cx)) return cx->err;
   return 0;
 }

@@ -24,9 +24,11 @@
 
 /* ---- vocabulary ------------------------------------------------------------------------- */
 
-static const char *const trigger_names[HR_TRIGGER__COUNT] = {"custody_start", "mh_spell_start",
-                                                               "nrpf_begins", "attendance_mark"};
-const char *hr_trigger_name(hr_trigger t) { return t < HR_TRIGGER__COUNT ? trigger_names[t] : "?"; }
+static const char *const trigger_names[HR_TRIGGER__COUNT] = {"custody_start", "mh_spell_start", "nrpf_begins",
+                                                             "attendance_mark"};
+const char *hr_trigger_name(hr_trigger t) {
+  return t < HR_TRIGGER__COUNT ? trigger_names[t] : "?";
+}
 
 typedef enum { CTX_ANY = 0, CTX_CHILD, CTX_ADULT } ctx_kind;
 typedef enum { TY_BOOL = 1, TY_NUM } ty_kind;
@@ -55,21 +57,18 @@ static const struct rel_def {
   const char *name;
   ctx_kind from, to;
 } relations[HR_REL__COUNT] = {
-    [HR_REL_CARER] = {"carer", CTX_CHILD, CTX_ADULT},
-    [HR_REL_PARENT] = {"parent", CTX_CHILD, CTX_ADULT},
-    [HR_REL_CHILD] = {"child", CTX_ADULT, CTX_CHILD},
-    [HR_REL_SIBLING] = {"sibling", CTX_CHILD, CTX_CHILD},
+    [HR_REL_CARER] = {"carer", CTX_CHILD, CTX_ADULT},     [HR_REL_PARENT] = {"parent", CTX_CHILD, CTX_ADULT},
+    [HR_REL_CHILD] = {"child", CTX_ADULT, CTX_CHILD},     [HR_REL_SIBLING] = {"sibling", CTX_CHILD, CTX_CHILD},
     [HR_REL_HOUSEHOLD] = {"household", CTX_ANY, CTX_ANY},
 };
 
-static const char *const clause_names[] = {"description", "version", "severity", "on", "when",
-                                           "alert", "cooldown", "route", "explain", NULL};
+static const char *const clause_names[] = {"description", "version",  "severity", "on",      "when",
+                                           "alert",       "cooldown", "route",    "explain", NULL};
 static const char *const group_names[] = {"child", "subject", "episode", "la", NULL};
 static const char *const route_names[] = {"key_worker", "front_door", NULL};
 static const char *const severity_names[] = {"high", "medium", "low", NULL};
-static const char *const placeholder_names[] = {"subject", "children", "children_count", "la", "date",
-                                                "absence_rate", "weeks", "event", "dependants",
-                                                "rule", NULL};
+static const char *const placeholder_names[] = {"subject", "children", "children_count", "la",   "date", "absence_rate",
+                                                "weeks",   "event",    "dependants",     "rule", NULL};
 
 /* ---- errors and suggestions ------------------------------------------------------------- */
 
@@ -87,7 +86,7 @@ typedef struct parser {
   const char *file;
   uint32_t line;
   const char *line_start;
-  tok t;                 /* current token */
+  tok t; /* current token */
   char *err;
   size_t errsz;
   int failed;
@@ -114,7 +113,8 @@ static size_t edit_distance(const char *a, size_t la, const char *b) {
   size_t lb = strlen(b);
   if (la > 40 || lb > 40) return 99;
   size_t prev[41], cur[41];
-  for (size_t j = 0; j <= lb; j++) prev[j] = j;
+  for (size_t j = 0; j <= lb; j++)
+    prev[j] = j;
   for (size_t i = 1; i <= la; i++) {
     cur[0] = i;
     for (size_t j = 1; j <= lb; j++) {
@@ -128,8 +128,8 @@ static size_t edit_distance(const char *a, size_t la, const char *b) {
 }
 
 /* " (did you mean 'x'?)" for the nearest of names within distance 3, else "". */
-static const char *suggest(const char *word, size_t len, const char *const *names, size_t stride,
-                           size_t count, char *buf, size_t bufsz) {
+static const char *suggest(const char *word, size_t len, const char *const *names, size_t stride, size_t count,
+                           char *buf, size_t bufsz) {
   size_t best = 4;
   const char *pick = NULL;
   for (size_t i = 0; i < count; i++) {
@@ -145,7 +145,8 @@ static const char *suggest(const char *word, size_t len, const char *const *name
 
 static int count_names(const char *const *names) {
   int n = 0;
-  while (names[n]) n++;
+  while (names[n])
+    n++;
   return n;
 }
 
@@ -163,7 +164,8 @@ static void next(parser *ps) {
       c++;
     }
     if (c < ps->end && *c == '#') {
-      while (c < ps->end && *c != '\n') c++;
+      while (c < ps->end && *c != '\n')
+        c++;
       continue;
     }
     break;
@@ -176,13 +178,15 @@ static void next(parser *ps) {
   }
   if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_') {
     const char *s = c;
-    while (c < ps->end && is_ident_char(*c)) c++;
+    while (c < ps->end && is_ident_char(*c))
+      c++;
     t.type = T_IDENT;
     t.len = (size_t)(c - s);
     if (t.len > 64) fail_at(ps, t.line, t.col, "name is longer than 64 characters");
   } else if (*c >= '0' && *c <= '9') {
     const char *s = c;
-    while (c < ps->end && ((*c >= '0' && *c <= '9') || *c == '.')) c++;
+    while (c < ps->end && ((*c >= '0' && *c <= '9') || *c == '.'))
+      c++;
     t.type = T_NUMBER;
     t.len = (size_t)(c - s);
     if (t.len > 15) fail_at(ps, t.line, t.col, "number is longer than 15 characters");
@@ -287,9 +291,12 @@ static int parse_duration(parser *ps, int64_t *us) {
   int64_t n;
   if (parse_int(ps, &n, 36500)) return -1;
   int64_t unit;
-  if (is_word(&ps->t, "day") || is_word(&ps->t, "days")) unit = HR_US_PER_DAY;
-  else if (is_word(&ps->t, "week") || is_word(&ps->t, "weeks")) unit = 7 * HR_US_PER_DAY;
-  else if (is_word(&ps->t, "hour") || is_word(&ps->t, "hours")) unit = 3600 * HR_US_PER_SEC;
+  if (is_word(&ps->t, "day") || is_word(&ps->t, "days"))
+    unit = HR_US_PER_DAY;
+  else if (is_word(&ps->t, "week") || is_word(&ps->t, "weeks"))
+    unit = 7 * HR_US_PER_DAY;
+  else if (is_word(&ps->t, "hour") || is_word(&ps->t, "hours"))
+    unit = 3600 * HR_US_PER_SEC;
   else {
     FAIL(ps, "expected a unit (days, weeks or hours) after %lld", (long long)n);
     return -1;
@@ -329,7 +336,9 @@ static uint32_t new_node(parser *ps, uint8_t kind) {
 
 static typed parse_or(parser *ps, ctx_kind ctx);
 
-static const char *ctx_name(ctx_kind c) { return c == CTX_CHILD ? "a child" : c == CTX_ADULT ? "an adult" : "anyone"; }
+static const char *ctx_name(ctx_kind c) {
+  return c == CTX_CHILD ? "a child" : c == CTX_ADULT ? "an adult" : "anyone";
+}
 
 static int parse_number_literal(parser *ps, hr_value *v) {
   if (ps->failed) return -1; /* e.g. the lexer refused a number longer than 15 characters */
@@ -579,7 +588,8 @@ static int check_template(parser *ps, const tok *at, const char *s) {
     if (word_index(&w, placeholder_names) < 0) {
       char sb[96];
       fail_at(ps, at->line, at->col, "unknown placeholder '{%.*s}' in the explanation%s", (int)w.len, w.p,
-              suggest(w.p, w.len, placeholder_names, sizeof(char *), (size_t)count_names(placeholder_names), sb, sizeof sb));
+              suggest(w.p, w.len, placeholder_names, sizeof(char *), (size_t)count_names(placeholder_names), sb,
+                      sizeof sb));
       return -1;
     }
     c = e;
@@ -659,7 +669,8 @@ static void parse_rule(parser *ps) {
         FAIL(ps, "expected text in double quotes after '%s'", clause_names[clause]);
         return;
       }
-      if (clause == 0) r->description = dup_string(&ps->t);
+      if (clause == 0)
+        r->description = dup_string(&ps->t);
       else {
         r->explain = dup_string(&ps->t);
         if (r->explain && check_template(ps, &ps->t, r->explain)) return;
@@ -714,7 +725,8 @@ static void parse_rule(parser *ps) {
       typed c = parse_or(ps, ctx);
       if (ps->failed) return;
       if (c.type != TY_BOOL) {
-        fail_at(ps, wt.line, wt.col, "the condition of rule '%s' is a number; compare it (for example '>= 10%%')", r->id);
+        fail_at(ps, wt.line, wt.col, "the condition of rule '%s' is a number; compare it (for example '>= 10%%')",
+                r->id);
         return;
       }
       r->when = c.node;
@@ -727,7 +739,8 @@ static void parse_rule(parser *ps) {
         if (g < 0) {
           char sb[96];
           FAIL(ps, "unknown grouping '%.*s'%s", (int)ps->t.len, ps->t.p,
-               suggest(ps->t.p, ps->t.len, group_names, sizeof(char *), (size_t)count_names(group_names), sb, sizeof sb));
+               suggest(ps->t.p, ps->t.len, group_names, sizeof(char *), (size_t)count_names(group_names), sb,
+                       sizeof sb));
           return;
         }
         r->group |= 1u << g;
@@ -745,7 +758,8 @@ static void parse_rule(parser *ps) {
         if (k < 0) {
           char sb[96];
           FAIL(ps, "unknown route '%.*s'%s", (int)ps->t.len, ps->t.p,
-               suggest(ps->t.p, ps->t.len, route_names, sizeof(char *), (size_t)count_names(route_names), sb, sizeof sb));
+               suggest(ps->t.p, ps->t.len, route_names, sizeof(char *), (size_t)count_names(route_names), sb,
+                       sizeof sb));
           return;
         }
         if (r->nroutes == HR_RULE_MAX_ROUTES) {
@@ -766,8 +780,12 @@ static void parse_rule(parser *ps) {
   }
   if (ps->failed) return;
   next(ps); /* "}" */
-  const char *missing = !r->triggers ? "on" : r->when == UINT32_MAX ? "when" : !r->severity ? "severity"
-                        : !r->group ? "alert per" : !r->nroutes ? "route" : NULL;
+  const char *missing = !r->triggers            ? "on"
+                        : r->when == UINT32_MAX ? "when"
+                        : !r->severity          ? "severity"
+                        : !r->group             ? "alert per"
+                        : !r->nroutes           ? "route"
+                                                : NULL;
   if (missing) {
     fail_at(ps, rule_tok.line, rule_tok.col, "rule '%s' has no '%s' clause", r->id, missing);
     return;
@@ -803,12 +821,20 @@ hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filen
     snprintf(errstr, errsz, "%s: out of memory", filename);
     return NULL;
   }
-  parser ps = {.src = text, .end = text + len, .cur = text, .file = filename, .line = 1,
-               .line_start = text, .err = errstr, .errsz = errsz, .pack = p};
+  parser ps = {.src = text,
+               .end = text + len,
+               .cur = text,
+               .file = filename,
+               .line = 1,
+               .line_start = text,
+               .err = errstr,
+               .errsz = errsz,
+               .pack = p};
   next(&ps);
   if (is_word(&ps.t, "pack")) {
     next(&ps);
-    if (ps.t.type != T_IDENT) FAIL(&ps, "expected the pack's name after 'pack'");
+    if (ps.t.type != T_IDENT)
+      FAIL(&ps, "expected the pack's name after 'pack'");
     else {
       p->name = dup_tok(&ps.t);
       next(&ps);
@@ -875,19 +901,30 @@ void hr_rulepack_free(hr_rulepack *p) {
     free(p->rules[i].severity);
     free(p->rules[i].explain);
   }
-  for (int t = 0; t < HR_TRIGGER__COUNT; t++) free(p->by_trigger[t]);
+  for (int t = 0; t < HR_TRIGGER__COUNT; t++)
+    free(p->by_trigger[t]);
   free(p->rules);
   free(p->nodes);
   free(p->name);
   free(p);
 }
 
-uint32_t hr_rulepack_count(const hr_rulepack *p) { return p->nrules; }
-const hr_rule *hr_rulepack_rule(const hr_rulepack *p, uint32_t i) { return &p->rules[i]; }
-const char *hr_rulepack_name(const hr_rulepack *p) { return p->name; }
-const char *hr_rulepack_checksum(const hr_rulepack *p) { return p->checksum; }
+uint32_t hr_rulepack_count(const hr_rulepack *p) {
+  return p->nrules;
+}
+const hr_rule *hr_rulepack_rule(const hr_rulepack *p, uint32_t i) {
+  return &p->rules[i];
+}
+const char *hr_rulepack_name(const hr_rulepack *p) {
+  return p->name;
+}
+const char *hr_rulepack_checksum(const hr_rulepack *p) {
+  return p->checksum;
+}
 const uint32_t *hr_rulepack_for_trigger(const hr_rulepack *p, hr_trigger t, uint32_t *n) {
   *n = p->nby_trigger[t];
   return p->by_trigger[t];
 }
-int hr_rulepack_reads(const hr_rulepack *p, hr_fact_id f) { return (p->reads >> f) & 1; }
+int hr_rulepack_reads(const hr_rulepack *p, hr_fact_id f) {
+  return (p->reads >> f) & 1;
+}

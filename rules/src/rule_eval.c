@@ -33,10 +33,8 @@ static hr_value boolv(int b) {
 static hr_value eval(const hr_rulepack *p, uint32_t n, const hr_rule_env *env, uint32_t person) {
   const hr_node *node = &p->nodes[n];
   switch (node->kind) {
-  case HR_NODE_NUM:
-    return node->value;
-  case HR_NODE_FACT:
-    return env->fact(env->ud, person, (hr_fact_id)node->fact, &node->args);
+  case HR_NODE_NUM: return node->value;
+  case HR_NODE_FACT: return env->fact(env->ud, person, (hr_fact_id)node->fact, &node->args);
   case HR_NODE_NOT: {
     uint32_t mark = env->evidence_mark(env->ud);
     int b = eval_bool(p, node->a, env, person);
@@ -66,7 +64,8 @@ static hr_value eval(const hr_rulepack *p, uint32_t n, const hr_rule_env *env, u
   }
   case HR_NODE_ANY: {
     uint32_t related[HR_RULES_MAX_RELATED];
-    uint32_t count = person == UINT32_MAX ? 0 : env->related(env->ud, person, (hr_relation)node->rel, related, HR_RULES_MAX_RELATED);
+    uint32_t count =
+        person == UINT32_MAX ? 0 : env->related(env->ud, person, (hr_relation)node->rel, related, HR_RULES_MAX_RELATED);
     for (uint32_t i = 0; i < count; i++) {
       uint32_t mark = env->evidence_mark(env->ud);
       if (eval_bool(p, node->a, env, related[i])) return boolv(1);
@@ -74,8 +73,7 @@ static hr_value eval(const hr_rulepack *p, uint32_t n, const hr_rule_env *env, u
     }
     return boolv(0);
   }
-  default:
-    return boolv(0);
+  default: return boolv(0);
   }
 }
 

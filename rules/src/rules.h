@@ -15,10 +15,10 @@
 
 /* What a rule runs on. */
 typedef enum hr_trigger {
-  HR_TRIGGER_CUSTODY_START = 0,   /* a custody episode starts (adult subject) */
-  HR_TRIGGER_MH_SPELL_START,      /* an inpatient spell becomes mental-health care (adult) */
-  HR_TRIGGER_NRPF_BEGINS,         /* a person's NRPF status begins (adult) */
-  HR_TRIGGER_ATTENDANCE_MARK,     /* an attendance mark for a child (child subject) */
+  HR_TRIGGER_CUSTODY_START = 0, /* a custody episode starts (adult subject) */
+  HR_TRIGGER_MH_SPELL_START,    /* an inpatient spell becomes mental-health care (adult) */
+  HR_TRIGGER_NRPF_BEGINS,       /* a person's NRPF status begins (adult) */
+  HR_TRIGGER_ATTENDANCE_MARK,   /* an attendance mark for a child (child subject) */
   HR_TRIGGER__COUNT
 } hr_trigger;
 const char *hr_trigger_name(hr_trigger t);
@@ -41,11 +41,11 @@ typedef enum hr_fact_id {
 
 /* Relations a condition can quantify over with `any`. */
 typedef enum hr_relation {
-  HR_REL_CARER = 0,    /* parent, step_parent, carer, kinship_carer of the person */
-  HR_REL_PARENT,       /* parent, step_parent of the person */
-  HR_REL_CHILD,        /* children the person is a carer of */
-  HR_REL_SIBLING,      /* sibling rows */
-  HR_REL_HOUSEHOLD,    /* household_member rows, either direction */
+  HR_REL_CARER = 0, /* parent, step_parent, carer, kinship_carer of the person */
+  HR_REL_PARENT,    /* parent, step_parent of the person */
+  HR_REL_CHILD,     /* children the person is a carer of */
+  HR_REL_SIBLING,   /* sibling rows */
+  HR_REL_HOUSEHOLD, /* household_member rows, either direction */
   HR_REL__COUNT
 } hr_relation;
 
@@ -96,24 +96,23 @@ typedef struct hr_rule {
   char *id;
   char *description;
   uint32_t version;
-  char *severity;                 /* "high", "medium", "low" */
-  uint32_t triggers;              /* bit set of 1 << hr_trigger */
-  uint32_t when;                  /* root node of the condition */
-  uint32_t group;                 /* bit set of hr_group_key */
-  int64_t cooldown_us;            /* 0 = none */
+  char *severity;      /* "high", "medium", "low" */
+  uint32_t triggers;   /* bit set of 1 << hr_trigger */
+  uint32_t when;       /* root node of the condition */
+  uint32_t group;      /* bit set of hr_group_key */
+  int64_t cooldown_us; /* 0 = none */
   hr_route_kind routes[HR_RULE_MAX_ROUTES];
   uint32_t nroutes;
-  char *explain;                  /* template with {placeholders} */
-  int32_t explain_weeks;          /* window of the first absence_rate fact, for {weeks} */
-  uint32_t line;                  /* where the rule starts in its file */
+  char *explain;         /* template with {placeholders} */
+  int32_t explain_weeks; /* window of the first absence_rate fact, for {weeks} */
+  uint32_t line;         /* where the rule starts in its file */
 } hr_rule;
 
 typedef struct hr_rulepack hr_rulepack;
 
 /* Compiles a pack from text. On error returns NULL and writes "file:line:col: message" into
  * errstr. The pack owns all its memory. */
-hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filename, char *errstr,
-                                 size_t errsz);
+hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filename, char *errstr, size_t errsz);
 /* Reads and compiles a file. */
 hr_rulepack *hr_rulepack_load(const char *path, char *errstr, size_t errsz);
 void hr_rulepack_free(hr_rulepack *p); /* accepts NULL */

@@ -17,7 +17,9 @@ void hr_test_fail(const char *file, int line, const char *fmt, ...) {
   hr_test_failures++;
 }
 
-const char *hr_test_errname(int rc) { return hr_err_name(rc); }
+const char *hr_test_errname(int rc) {
+  return hr_err_name(rc);
+}
 
 static int run_one(const hr_test_case *c) {
   int before = hr_test_failures;
@@ -30,14 +32,17 @@ static int run_one(const hr_test_case *c) {
 
 int hr_test_main(int argc, char **argv, const hr_test_case *cases, size_t n) {
   if (argc > 1 && strcmp(argv[1], "--list") == 0) {
-    for (size_t i = 0; i < n; i++) printf("%s\n", cases[i].name);
+    for (size_t i = 0; i < n; i++)
+      printf("%s\n", cases[i].name);
     return 0;
   }
   size_t passed = 0, failed = 0;
   for (size_t i = 0; i < n; i++) {
     if (argc > 1 && strcmp(argv[1], cases[i].name) != 0) continue;
-    if (run_one(&cases[i])) passed++;
-    else failed++;
+    if (run_one(&cases[i]))
+      passed++;
+    else
+      failed++;
   }
   if (argc > 1 && passed + failed == 0) {
     fprintf(stderr, "no test named %s\n", argv[1]);

@@ -25,35 +25,34 @@ extern int hr_test_failures;
 int hr_test_main(int argc, char **argv, const hr_test_case *cases, size_t n);
 void hr_test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define HR_TEST_MAIN(cases)                                                  \
-  int main(int argc, char **argv) {                                          \
-    return hr_test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0])); \
+#define HR_TEST_MAIN(cases)                                                                                            \
+  int main(int argc, char **argv) {                                                                                    \
+    return hr_test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));                                          \
   }
 
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) hr_test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);       \
+#define CHECK(cond)                                                                                                    \
+  do {                                                                                                                 \
+    if (!(cond)) hr_test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                                                 \
   } while (0)
 
-#define CHECK_INT(a, b)                                                                     \
-  do {                                                                                      \
-    long long a_ = (long long)(a), b_ = (long long)(b);                                     \
-    if (a_ != b_) hr_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_); \
+#define CHECK_INT(a, b)                                                                                                \
+  do {                                                                                                                 \
+    long long a_ = (long long)(a), b_ = (long long)(b);                                                                \
+    if (a_ != b_) hr_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);                          \
   } while (0)
 
-#define CHECK_STR(a, b)                                                                       \
-  do {                                                                                        \
-    const char *a_ = (a), *b_ = (b);                                                          \
-    if (!a_ || !b_ || strcmp(a_, b_) != 0)                                                    \
-      hr_test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, a_ ? a_ : "(null)", \
-                   b_ ? b_ : "(null)");                                                       \
+#define CHECK_STR(a, b)                                                                                                \
+  do {                                                                                                                 \
+    const char *a_ = (a), *b_ = (b);                                                                                   \
+    if (!a_ || !b_ || strcmp(a_, b_) != 0)                                                                             \
+      hr_test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");  \
   } while (0)
 
 /* A call returning an hr_err: prints the call and the error name on failure. */
-#define CHECK_OK(call)                                                                    \
-  do {                                                                                    \
-    int rc_ = (call);                                                                     \
-    if (rc_ != 0) hr_test_fail(__FILE__, __LINE__, "%s failed: %s", #call, hr_test_errname(rc_)); \
+#define CHECK_OK(call)                                                                                                 \
+  do {                                                                                                                 \
+    int rc_ = (call);                                                                                                  \
+    if (rc_ != 0) hr_test_fail(__FILE__, __LINE__, "%s failed: %s", #call, hr_test_errname(rc_));                      \
   } while (0)
 const char *hr_test_errname(int rc);
 

@@ -71,9 +71,9 @@ static void test_json_strings_escape_controls_and_replace_bad_utf8(void) {
   CHECK_STR(b.data, "\"a\\\"b\\\\c\\n\\u0001\xC3\xA9\xEF\xBF\xBD\"");
   hr_buf_free(&b);
   CHECK(hr_utf8_valid("\xE2\x82\xAC", 3));
-  CHECK(!hr_utf8_valid("\xC0\xAF", 2));         /* overlong */
-  CHECK(!hr_utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
-  CHECK(!hr_utf8_valid("\xE2\x82", 2));         /* truncated */
+  CHECK(!hr_utf8_valid("\xC0\xAF", 2));     /* overlong */
+  CHECK(!hr_utf8_valid("\xED\xA0\x80", 3)); /* surrogate */
+  CHECK(!hr_utf8_valid("\xE2\x82", 2));     /* truncated */
 }
 
 static const hr_test_case tests[] = {

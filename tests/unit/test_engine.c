@@ -33,8 +33,10 @@ static void collect(void *ud, const Hearth__V1__Alert *a) {
     strcat(g->children, a->children[i]);
   }
   snprintf(g->subject, sizeof g->subject, "%s", a->subject);
-  if (a->route->to_case == HEARTH__V1__ROUTE__TO_KEY_WORKER_ID) snprintf(g->route, sizeof g->route, "kw:%s", a->route->key_worker_id);
-  else snprintf(g->route, sizeof g->route, "fd:%s", a->route->to_case ? a->route->front_door : "none");
+  if (a->route->to_case == HEARTH__V1__ROUTE__TO_KEY_WORKER_ID)
+    snprintf(g->route, sizeof g->route, "kw:%s", a->route->key_worker_id);
+  else
+    snprintf(g->route, sizeof g->route, "fd:%s", a->route->to_case ? a->route->front_door : "none");
   hr_format_uk_instant(a->raised_at_us, g->raised);
   snprintf(g->id, sizeof g->id, "%s", a->alert_id);
 }
@@ -77,7 +79,8 @@ static void person(const char *id, const char *la, const char *nhs, const char *
   CHECK_OK(hr_engine_register(eng, &r));
 }
 
-static void rel(const char *from, const char *to, Hearth__V1__RelationshipType type, const char *start, const char *end) {
+static void rel(const char *from, const char *to, Hearth__V1__RelationshipType type, const char *start,
+                const char *end) {
   Hearth__V1__Relationship x = HEARTH__V1__RELATIONSHIP__INIT;
   x.person_id = (char *)from;
   x.related_person_id = (char *)to;
@@ -221,7 +224,8 @@ static int six_weeks_of_marks(const char *upn, int absent, int stop_after) {
     if (((d + 3) % 7 + 7) % 7 >= 5) continue; /* weekend */
     char date[11];
     hr_format_date(d, date);
-    for (int pm = 0; pm < 2 && n < stop_after; pm++, n++) mark(upn, date, pm, n < absent ? "N" : "/");
+    for (int pm = 0; pm < 2 && n < stop_after; pm++, n++)
+      mark(upn, date, pm, n < absent ? "N" : "/");
   }
   return n;
 }
@@ -241,8 +245,8 @@ static void test_custody_start_by_carer_alerts_once_per_episode(void) {
   CHECK_STR(alerts[0].raised, "2026-09-14T10:12:00+01:00");
   /* The same reception from the other event family: the same episode. */
   custody("2026-09-14T10:20:00+01:00", "NEW_ADMISSION", STARTS, "A1234BC", NHS_P1, "1988-02-29", "E09000007", 2);
-  custody("2026-09-20T10:00:00+01:00", "TRANSFERRED", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE, "A1234BC", NHS_P1,
-          "1988-02-29", "E09000007", 2);
+  custody("2026-09-20T10:00:00+01:00", "TRANSFERRED", HEARTH__V1__CUSTODY_EFFECT__CUSTODY_EFFECT_NONE, "A1234BC",
+          NHS_P1, "1988-02-29", "E09000007", 2);
   CHECK_INT(nalerts, 1);
   /* Released, then received again: a new episode. */
   custody("2026-10-01T09:00:00+01:00", "RELEASED", ENDS, "A1234BC", NHS_P1, "1988-02-29", "E09000007", 2);
@@ -478,8 +482,10 @@ static void test_same_events_give_the_same_alert_ids(void) {
     six_weeks_of_marks(UPN_C1, 10, 60);
     CHECK_INT(nalerts, 3);
     for (int i = 0; i < nalerts && i < 8; i++) {
-      if (round == 0) strcpy(first[i], alerts[i].id);
-      else CHECK_STR(alerts[i].id, first[i]);
+      if (round == 0)
+        strcpy(first[i], alerts[i].id);
+      else
+        CHECK_STR(alerts[i].id, first[i]);
     }
   }
   teardown();
@@ -488,13 +494,17 @@ static void test_same_events_give_the_same_alert_ids(void) {
 static const hr_test_case tests[] = {
     {"custody_start_by_carer_alerts_once_per_episode", test_custody_start_by_carer_alerts_once_per_episode},
     {"children_in_two_las_give_one_alert_per_la", test_children_in_two_las_give_one_alert_per_la},
-    {"ended_relationship_is_not_a_carer_and_dependants_are_unknown", test_ended_relationship_is_not_a_carer_and_dependants_are_unknown},
+    {"ended_relationship_is_not_a_carer_and_dependants_are_unknown",
+     test_ended_relationship_is_not_a_carer_and_dependants_are_unknown},
     {"relationship_ending_on_the_day_is_still_active", test_relationship_ending_on_the_day_is_still_active},
-    {"unmatched_prisoner_with_dependants_goes_to_default_front_door", test_unmatched_prisoner_with_dependants_goes_to_default_front_door},
-    {"nhs_number_with_disagreeing_birth_date_does_not_match", test_nhs_number_with_disagreeing_birth_date_does_not_match},
+    {"unmatched_prisoner_with_dependants_goes_to_default_front_door",
+     test_unmatched_prisoner_with_dependants_goes_to_default_front_door},
+    {"nhs_number_with_disagreeing_birth_date_does_not_match",
+     test_nhs_number_with_disagreeing_birth_date_does_not_match},
     {"key_worker_tie_breaks_latest_start_then_lowest_id", test_key_worker_tie_breaks_latest_start_then_lowest_id},
     {"mh_spell_start_cancel_and_transfer_to_mh", test_mh_spell_start_cancel_and_transfer_to_mh},
-    {"adversity_then_absence_needs_twenty_sessions_and_ten_percent", test_adversity_then_absence_needs_twenty_sessions_and_ten_percent},
+    {"adversity_then_absence_needs_twenty_sessions_and_ten_percent",
+     test_adversity_then_absence_needs_twenty_sessions_and_ten_percent},
     {"just_under_ten_percent_does_not_alert", test_just_under_ten_percent_does_not_alert},
     {"cooldown_allows_exactly_twenty_eight_days_later", test_cooldown_allows_exactly_twenty_eight_days_later},
     {"ninety_day_window_includes_its_first_instant", test_ninety_day_window_includes_its_first_instant},

@@ -47,7 +47,8 @@ static void test_misspelt_fact_names_line_column_and_suggestion(void) {
   expect_error(RULE_HEAD "  when absense_rate(6 weeks) >= 10%\n}\n",
                "t.rules:6:8: unknown fact 'absense_rate' (did you mean 'absence_rate'?)");
   expect_error(RULE_HEAD "  wen x\n}\n", "t.rules:6:3: unknown clause 'wen' in rule 'r' (did you mean 'when'?)");
-  expect_error("rule r {\n  on atendance_mark\n}\n", "unknown event 'atendance_mark' after 'on' (did you mean 'attendance_mark'?)");
+  expect_error("rule r {\n  on atendance_mark\n}\n",
+               "unknown event 'atendance_mark' after 'on' (did you mean 'attendance_mark'?)");
   expect_error(RULE_HEAD "  when any carrer (nrpf_active)\n}\n", "unknown relation 'carrer' (did you mean 'carer'?)");
 }
 
@@ -55,20 +56,24 @@ static void test_type_errors_are_reported(void) {
   expect_error(RULE_HEAD "  when nrpf_active >= 10%\n}\n", "compares numbers");
   expect_error(RULE_HEAD "  when absence_rate(6 weeks)\n}\n", "is a number; compare it");
   expect_error(RULE_HEAD "  when children and nrpf_active\n}\n", "joins yes/no conditions");
-  expect_error("rule r {\n severity high\n on custody_start\n alert per subject\n route front_door\n when absence_rate(6 weeks) > 1\n}\n",
+  expect_error("rule r {\n severity high\n on custody_start\n alert per subject\n route front_door\n when "
+               "absence_rate(6 weeks) > 1\n}\n",
                "'absence_rate' is about a child, but here the person is an adult");
   expect_error(RULE_HEAD "  when any child (nrpf_active)\n}\n", "'any child' needs the person to be an adult");
-  expect_error("rule r {\n severity high\n on custody_start, attendance_mark\n}\n", "mixes events about a child and about an adult");
+  expect_error("rule r {\n severity high\n on custody_start, attendance_mark\n}\n",
+               "mixes events about a child and about an adult");
 }
 
 static void test_missing_and_repeated_clauses(void) {
   expect_error("rule r {\n  on attendance_mark\n  when nrpf_active\n}\n", "rule 'r' has no 'severity' clause");
   expect_error(RULE_HEAD "  when nrpf_active\n  severity low\n}\n", "'severity' is given twice");
   expect_error(RULE_HEAD "  when nrpf_active\n", "is not closed");
-  expect_error("rule r {\n severity high\n on attendance_mark\n alert per child\n route key_worker\n when nrpf_active\n}\n",
-               "end the route of rule 'r' with 'or front_door'");
+  expect_error(
+      "rule r {\n severity high\n on attendance_mark\n alert per child\n route key_worker\n when nrpf_active\n}\n",
+      "end the route of rule 'r' with 'or front_door'");
   expect_error(RULE_HEAD "  when nrpf_active\n  explain \"{absence}\"\n}\n", "unknown placeholder '{absence}'");
-  expect_error(RULE_HEAD "  when nrpf_active\n}\n" RULE_HEAD "  when nrpf_active\n}\n", "a rule named 'r' is already defined");
+  expect_error(RULE_HEAD "  when nrpf_active\n}\n" RULE_HEAD "  when nrpf_active\n}\n",
+               "a rule named 'r' is already defined");
   expect_error("", "the pack has no rules");
 }
 
@@ -76,14 +81,17 @@ static void test_hostile_input_is_bounded(void) {
   /* Deep nesting. */
   char *deep = malloc(20000);
   strcpy(deep, RULE_HEAD "  when ");
-  for (int i = 0; i < 1000; i++) strcat(deep, "(");
+  for (int i = 0; i < 1000; i++)
+    strcat(deep, "(");
   strcat(deep, "nrpf_active");
-  for (int i = 0; i < 1000; i++) strcat(deep, ")");
+  for (int i = 0; i < 1000; i++)
+    strcat(deep, ")");
   strcat(deep, "\n}\n");
   expect_error(deep, "nested more than 32 deep");
   /* not not not ... */
   strcpy(deep, RULE_HEAD "  when ");
-  for (int i = 0; i < 1000; i++) strcat(deep, "not ");
+  for (int i = 0; i < 1000; i++)
+    strcat(deep, "not ");
   strcat(deep, "nrpf_active\n}\n");
   expect_error(deep, "nested more than 32 deep");
   free(deep);
@@ -133,8 +141,12 @@ static uint32_t fake_related(void *ud, uint32_t p, hr_relation r, uint32_t *out,
   memcpy(out, x->carers, n * sizeof *out);
   return n;
 }
-static uint32_t fake_mark(void *ud) { return ((fake *)ud)->evidence; }
-static void fake_reset(void *ud, uint32_t m) { ((fake *)ud)->evidence = m; }
+static uint32_t fake_mark(void *ud) {
+  return ((fake *)ud)->evidence;
+}
+static void fake_reset(void *ud, uint32_t m) {
+  ((fake *)ud)->evidence = m;
+}
 
 static int eval_with(hr_rulepack *p, fake *x) {
   hr_rule_env env = {x, fake_fact, fake_related, fake_mark, fake_reset};
@@ -164,7 +176,8 @@ static void test_percent_threshold_is_exact(void) {
 }
 
 static void test_any_carer_and_evidence_rollback(void) {
-  hr_rulepack *p = compile(RULE_HEAD "  when (nrpf_active and absence_rate(6 weeks) > 50%) or any carer (nrpf_active)\n}\n");
+  hr_rulepack *p =
+      compile(RULE_HEAD "  when (nrpf_active and absence_rate(6 weeks) > 50%) or any carer (nrpf_active)\n}\n");
   CHECK(p != NULL);
   if (!p) return;
   fake x = {0};

@@ -99,7 +99,8 @@ static void test_restore_refuses_damaged_entries(void) {
   unsigned x = 12345;
   for (int i = 0; i < 20000; i++) {
     size_t n = (size_t)(i % 60);
-    for (size_t j = 0; j < n; j++) buf[j] = (unsigned char)((x = x * 1103515245u + 12345u) >> 16);
+    for (size_t j = 0; j < n; j++)
+      buf[j] = (unsigned char)((x = x * 1103515245u + 12345u) >> 16);
     const char kinds[] = "ABCDEFGH";
     char key[8] = {kinds[i % 8], 'k', (char)('0' + i % 10)};
     int rc = hr_engine_restore(e, key, 3, buf, n);

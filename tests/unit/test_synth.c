@@ -12,9 +12,8 @@
 #include "synth.h"
 
 static const char *files[] = {
-    "register/persons.csv", "register/relationships.csv", "register/key_workers.csv",
-    "register/assignments.csv", "feeds/custody.jsonl", "feeds/inpatient.hl7",
-    "feeds/attendance.csv", "feeds/nrpf.csv",
+    "register/persons.csv", "register/relationships.csv", "register/key_workers.csv", "register/assignments.csv",
+    "feeds/custody.jsonl",  "feeds/inpatient.hl7",        "feeds/attendance.csv",     "feeds/nrpf.csv",
 };
 #define N_FILES (sizeof files / sizeof files[0])
 
@@ -94,8 +93,10 @@ static size_t csv_field(const char *line, int col, const char **start) {
     p++;
   }
   size_t n = strcspn(p, ",\r\n");
-  while (n && *p == ' ') p++, n--; /* cells are trimmed (READING R37) */
-  while (n && p[n - 1] == ' ') n--;
+  while (n && *p == ' ')
+    p++, n--; /* cells are trimmed (READING R37) */
+  while (n && p[n - 1] == ' ')
+    n--;
   if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
     p++;
     n -= 2;
@@ -180,7 +181,7 @@ static void test_stats_count_the_lines_written(void) {
   hr_synth_stats st;
   if (!generate(&t, 200, 11, 0, &st)) {
     uint64_t want[N_FILES] = {st.persons, st.relationships, st.key_workers, st.assignments,
-                              st.custody, st.inpatient, st.attendance, st.nrpf};
+                              st.custody, st.inpatient,     st.attendance,  st.nrpf};
     for (size_t i = 0; i < N_FILES; i++) {
       size_t n;
       char *s = slurp(&t, files[i], &n);
@@ -243,9 +244,9 @@ static void test_register_nhs_numbers_pass_except_the_deliberately_bad(void) {
 }
 
 static int known_code(const char *c, size_t n) {
-  static const char *codes[] = {"/", "\\", "L", "K", "V", "P", "W", "B", "C", "C1", "C2", "E", "I",
-                                "M", "J1", "S", "T", "R", "G", "N", "O", "U", "D", "X", "Q", "Y1",
-                                "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Z", "#", "H", "J", "Y"};
+  static const char *codes[] = {"/",  "\\", "L",  "K",  "V",  "P",  "W", "B", "C", "C1", "C2", "E", "I",
+                                "M",  "J1", "S",  "T",  "R",  "G",  "N", "O", "U", "D",  "X",  "Q", "Y1",
+                                "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Z", "#", "H", "J",  "Y"};
   for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
     if (strlen(codes[i]) == n && !memcmp(codes[i], c, n)) return 1;
   return 0;
@@ -339,7 +340,8 @@ static const hr_test_case tests[] = {
     {"different_seed_writes_different_files", test_different_seed_writes_different_files},
     {"every_file_starts_with_its_header", test_every_file_starts_with_its_header},
     {"stats_count_the_lines_written", test_stats_count_the_lines_written},
-    {"register_nhs_numbers_pass_except_the_deliberately_bad", test_register_nhs_numbers_pass_except_the_deliberately_bad},
+    {"register_nhs_numbers_pass_except_the_deliberately_bad",
+     test_register_nhs_numbers_pass_except_the_deliberately_bad},
     {"attendance_marks_school_days_in_date_order", test_attendance_marks_school_days_in_date_order},
     {"clean_mode_writes_no_bad_records", test_clean_mode_writes_no_bad_records},
     {"bad_options_are_rejected_with_a_message", test_bad_options_are_rejected_with_a_message},

@@ -101,12 +101,12 @@ static void test_local_date_near_midnight(void) {
 
 static void test_week_index_starts_monday(void) {
   int32_t mon, sun, next;
-  hr_parse_date("2026-09-07", 10, &mon);  /* Monday */
+  hr_parse_date("2026-09-07", 10, &mon); /* Monday */
   hr_parse_date("2026-09-13", 10, &sun);
   hr_parse_date("2026-09-14", 10, &next);
   CHECK_INT(hr_week_of(mon), hr_week_of(sun));
   CHECK_INT(hr_week_of(next), hr_week_of(mon) + 1);
-  CHECK_INT(hr_week_of(-3), 0);  /* Monday 1969-12-29 */
+  CHECK_INT(hr_week_of(-3), 0); /* Monday 1969-12-29 */
   CHECK_INT(hr_week_of(-4), -1);
 }
 
@@ -133,6 +133,7 @@ static const hr_test_case tests[] = {
     {"format_uk_instant_shows_local_offset", test_format_uk_instant_shows_local_offset},
     {"local_date_near_midnight", test_local_date_near_midnight},
     {"week_index_starts_monday", test_week_index_starts_monday},
-    {"child_until_eighteenth_birthday_leapling_on_first_march", test_child_until_eighteenth_birthday_leapling_on_first_march},
+    {"child_until_eighteenth_birthday_leapling_on_first_march",
+     test_child_until_eighteenth_birthday_leapling_on_first_march},
 };
 HR_TEST_MAIN(tests)
