@@ -6,7 +6,7 @@
  * (doubling) only when a document has more values than any before it, up to the maximum given to
  * hr_json_init(): a document with more values is refused (HR_ETOOBIG). Nesting is limited to
  * HR_JSON_MAX_DEPTH. Strings are not decoded while parsing; their escapes
- * (\" \\ \/ \b \f \n \r \t \uXXXX, surrogate pairs) are checked, and decoded on demand by
+ * (\" \\ \/ \b \f \n \r \t \uHHHH, surrogate pairs) are checked, and decoded on demand by
  * hr_json_str(). The caller checks UTF-8 of the document beforehand; raw control characters in
  * strings and lone surrogates are refused. Numbers keep their text. */
 #ifndef HR_JSON_H

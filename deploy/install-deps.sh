@@ -13,10 +13,11 @@ set -eu
 #   libuv1-dev                    libuv: the event loop of the live broker and connectors
 #   libssl-dev                    OpenSSL: TLS on listeners and hashing
 #   clang, libclang-rt-14-dev     libFuzzer targets (make fuzz) and LeakSanitizer runtime
+#   clang-format                  make format-check (part of make test)
 #   python3                       the independent test oracle and alert comparison tool
 #   kcat                          a real Kafka client used by the integration tests
 PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev liblmdb-dev librdkafka-dev \
-libuv1-dev libssl-dev clang libclang-rt-14-dev python3 kcat"
+libuv1-dev libssl-dev clang libclang-rt-14-dev clang-format python3 kcat"
 
 missing=""
 for p in $PKGS; do

