@@ -128,6 +128,15 @@ typedef struct hr_reader_stats {
 } hr_reader_stats;
 void hr_reader_stats_get(const hr_reader *r, hr_reader_stats *out);
 
+/* The identity of a register record ("person|P1", "relationship|P1|P2|1|2015-09-26", ...): the
+ * key of the compacted register topic and of the state store. Leaves out empty when the record
+ * has no identity. */
+struct hr_buf;
+void hr_register_key(const Hearth__V1__RegisterRecord *rec, struct hr_buf *out);
+/* The agency subject an event is about ("noms|A1234BC", "spell|RX1|V1", "upn|...", "nhs|..."):
+ * the key of hearth.events.v1, so one subject's events stay in order in one partition. */
+void hr_event_key(const Hearth__V1__AgencyEvent *ev, struct hr_buf *out);
+
 /* Writes a dead letter as one JSON object (no newline): source, position, connector,
  * reason_code, field, message, raw (as a string, invalid UTF-8 replaced). */
 struct hr_buf;

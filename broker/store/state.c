@@ -6,30 +6,12 @@
 #include <string.h>
 
 #include "hr_buf.h"
+#include "connector.h"
 #include "hr_err.h"
-
-static void register_key(const Hearth__V1__RegisterRecord *rec, hr_buf *k) {
-  hr_buf_reset(k);
-  switch (rec->record_case) {
-  case HEARTH__V1__REGISTER_RECORD__RECORD_PERSON: hr_buf_printf(k, "person|%s", rec->person->person_id); break;
-  case HEARTH__V1__REGISTER_RECORD__RECORD_RELATIONSHIP:
-    hr_buf_printf(k, "relationship|%s|%s|%d|%s", rec->relationship->person_id, rec->relationship->related_person_id,
-                  (int)rec->relationship->type, rec->relationship->start_date ? rec->relationship->start_date : "");
-    break;
-  case HEARTH__V1__REGISTER_RECORD__RECORD_KEY_WORKER:
-    hr_buf_printf(k, "key_worker|%s", rec->key_worker->key_worker_id);
-    break;
-  case HEARTH__V1__REGISTER_RECORD__RECORD_ASSIGNMENT:
-    hr_buf_printf(k, "assignment|%s|%s|%s", rec->assignment->child_person_id, rec->assignment->key_worker_id,
-                  rec->assignment->start_date ? rec->assignment->start_date : "");
-    break;
-  default: break;
-  }
-}
 
 int hr_state_put_register(hr_txn *t, const Hearth__V1__RegisterRecord *rec) {
   hr_buf k = {0};
-  register_key(rec, &k);
+  hr_register_key(rec, &k);
   if (!k.len) return HR_EINVAL;
   size_t n = hearth__v1__register_record__get_packed_size(rec);
   uint8_t *v = malloc(n ? n : 1);

@@ -1,0 +1,53 @@
+/* kafka: Hearth's Kafka drivers (librdkafka). The core never includes this header.
+ *
+ * Topics (docs: deploy/README.md "Topics"):
+ *   hearth.register.v1   RegisterRecord, key = record identity (hr_register_key); compacted,
+ *                        so the latest row per person, relationship, key worker or assignment
+ *                        is kept for ever; a tombstone (deleted) removes it.
+ *   hearth.events.v1     AgencyEvent, key = agency subject (hr_event_key), so one subject's
+ *                        events keep their order within a partition; retention as long as the
+ *                        LA's policy allows (history for backtests lives in Hearth's archive).
+ *   hearth.alerts.v1     Alert, key = la_code, so each LA's alerts are in order.
+ *   hearth.deadletter.v1 DeadLetter, key = source; kept long enough for a person to act.
+ * The mock cluster (hearth devkafka) keeps only a few MB per partition: consume while producing. */
+#ifndef HR_KAFKA_H
+#define HR_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+#include "connector.h"
+
+#define HR_TOPIC_REGISTER "hearth.register.v1"
+#define HR_TOPIC_EVENTS "hearth.events.v1"
+#define HR_TOPIC_ALERTS "hearth.alerts.v1"
+#define HR_TOPIC_DEADLETTER "hearth.deadletter.v1"
+
+/* librdkafka properties passed through verbatim ("key=value", e.g. security.protocol=ssl). */
+typedef struct hr_kafka_props {
+  const char *kv[64];
+  size_t n;
+} hr_kafka_props;
+
+/* A configuration with bootstrap.servers = brokers and every property in props (which win).
+ * NULL with a message naming the property on an unknown key or bad value. */
+rd_kafka_conf_t *hr_kafka_conf(const char *brokers, const hr_kafka_props *props, char *err, size_t errsz);
+
+/* hearth devkafka: a mock cluster on loopback with Hearth's topics; prints the bootstrap servers
+ * as the first line of stdout, runs until SIGINT or SIGTERM. Returns the exit status. */
+int hr_devkafka_main(int brokers, int partitions);
+
+typedef struct hr_ingest_stats {
+  uint64_t records;     /* events or register records produced */
+  uint64_t deadletters; /* dead letters produced */
+  uint64_t delivered;   /* acknowledged by the cluster */
+  uint64_t failed;      /* not delivered: the run fails */
+} hr_ingest_stats;
+
+/* hearth ingest: parses path ("-" = standard input; for the register a directory holding the
+ * four CSVs, or one of them) and produces canonical records, dead letters to their topic.
+ * Idempotent producer, acks=all. 0 when every message was delivered. */
+int hr_ingest(const char *kind, const char *path, const char *brokers, const hr_kafka_props *props, hr_ingest_stats *st,
+              char *err, size_t errsz);
+
+#endif
