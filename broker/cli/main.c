@@ -291,11 +291,17 @@ static int cmd_replay(int argc, char **argv) {
     return 1;
   }
   o.rules = rules;
-  FILE *out = strcmp(out_path, "-") == 0 ? stdout : fopen(out_path, "w");
-  FILE *dl = dl_path ? fopen(dl_path, "w") : NULL;
+  /* Output is written to FILE.partial and renamed into place only when the run succeeded, so a
+   * file that exists is always complete. */
+  char out_tmp[4096], dl_tmp[4096];
+  int to_stdout = strcmp(out_path, "-") == 0;
+  snprintf(out_tmp, sizeof out_tmp, "%s.partial", out_path);
+  if (dl_path) snprintf(dl_tmp, sizeof dl_tmp, "%s.partial", dl_path);
+  FILE *out = to_stdout ? stdout : fopen(out_tmp, "w");
+  FILE *dl = dl_path ? fopen(dl_tmp, "w") : NULL;
   if (!out || (dl_path && !dl)) {
     fprintf(stderr, "hearth replay: cannot create %s: %s\n", !out ? out_path : dl_path, strerror(errno));
-    if (out && out != stdout) fclose(out);
+    if (out && !to_stdout) fclose(out), unlink(out_tmp);
     hr_rulepack_free(rules);
     return 1;
   }
@@ -307,9 +313,12 @@ static int cmd_replay(int argc, char **argv) {
   int rc = hr_replay_run(&o, &sum, err, sizeof err);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   int close_err = 0;
-  if (out != stdout && fclose(out)) close_err = 1;
-  if (out == stdout && fflush(stdout)) close_err = 1;
+  if (!to_stdout && fclose(out)) close_err = 1;
+  if (to_stdout && fflush(stdout)) close_err = 1;
   if (dl && fclose(dl)) close_err = 1;
+  int ok = !rc && !close_err;
+  if (!to_stdout && (ok ? rename(out_tmp, out_path) : unlink(out_tmp)) && ok) close_err = 1;
+  if (dl && (ok ? rename(dl_tmp, dl_path) : unlink(dl_tmp)) && ok) close_err = 1;
   if (rc)
     fprintf(stderr, "hearth replay: %s\n", err);
   else if (close_err)

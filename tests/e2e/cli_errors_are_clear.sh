@@ -6,6 +6,11 @@ set +e
 "$HEARTH" replay --register /nonexistent --rules "$RULES" --out "$WORK/x" 2>"$WORK/err"; rc=$?
 [ $rc -eq 1 ] || fail "a missing register should exit 1, got $rc"
 grep -q "/nonexistent/persons.csv" "$WORK/err" || fail "the error should name the missing file: $(cat "$WORK/err")"
+[ ! -e "$WORK/x" ] && [ ! -e "$WORK/x.partial" ] || fail "a failed replay must leave no output file behind"
+mkdir -p "$WORK/reg" && printf 'person_id,la_code\nP1,E09000007\n' >"$WORK/reg/persons.csv" && printf 'person_id,related_person_id,relationship\n' >"$WORK/reg/relationships.csv"
+"$HEARTH" replay --register "$WORK/reg" --rules "$RULES" --out "$WORK/x" --feed custody=/nonexistent.jsonl 2>"$WORK/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "/nonexistent.jsonl" "$WORK/err" || fail "a missing feed should exit 1 naming it: $(cat "$WORK/err")"
+[ ! -e "$WORK/x" ] && [ ! -e "$WORK/x.partial" ] || fail "a failed replay must leave no output file behind"
 "$HEARTH" replay --register /tmp --rules "$RULES" --out "$WORK/x" --feed bogus=x 2>"$WORK/err"; rc=$?
 [ $rc -eq 2 ] || fail "an unknown feed kind should exit 2, got $rc"
 printf 'rule r {\n  on attendance_mark\n  when absense_rate(6 weeks) >= 10%%\n}\n' >"$WORK/bad.rules"
