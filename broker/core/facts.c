@@ -72,13 +72,10 @@ uint8_t hr__mark_code_index(const char *code, int *category) {
 }
 
 /* 0 = no mark, 1 = possible and attended, 2 = possible and absent, 3 = not possible. */
-static uint8_t code_class[NCODES + 1];
-static void init_code_class(void) {
-  if (code_class[1]) return;
-  for (size_t i = 0; i < NCODES; i++) {
-    int c = mark_codes[i].category;
-    code_class[i + 1] = c <= 2 ? 1 : c <= 4 ? 2 : 3;
-  }
+static uint8_t code_class(uint8_t code) {
+  if (!code || code > NCODES) return 0;
+  int c = mark_codes[code - 1].category;
+  return c <= 2 ? 1 : c <= 4 ? 2 : 3;
 }
 
 static attendance *attendance_of(hr_engine *e, uint32_t child) {
@@ -121,8 +118,7 @@ static int cover_day(attendance *a, int32_t day) {
 }
 
 static void count_code(attendance *a, int32_t day, uint8_t code, int delta) {
-  init_code_class();
-  uint8_t c = code_class[code];
+  uint8_t c = code_class(code);
   if (c != 1 && c != 2) return;
   uint8_t *w = week_counts(a) + (size_t)((day - a->base) / 7) * 2;
   w[0] = (uint8_t)(w[0] + delta);
