@@ -7,6 +7,6 @@ cd "$(dirname "$0")/../.."
 core="broker/core rules/src connectors broker/common"
 bad=$(grep -rnE '#include *[<"](librdkafka/|uv\.h|lmdb\.h|openssl/|h2o|curl/)' $core || true)
 [ -z "$bad" ] || { echo "the core includes a driver library:"; echo "$bad"; exit 1; }
-bad=$(grep -rnE '\b(time|clock_gettime|gettimeofday|rand|srand|random|getrandom)\s*\(' $core --include='*.c' || true)
+bad=$(grep -rnE '(^|[^A-Za-z0-9_.>])(time|clock_gettime|gettimeofday|rand|srand|random|getrandom)\(' $core --include='*.c' || true)
 [ -z "$bad" ] || { echo "the core reads a clock or randomness:"; echo "$bad"; exit 1; }
 echo "core is pure: $(ls $core | grep -c '\.c$') C files checked"
