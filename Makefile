@@ -30,7 +30,7 @@ OPT     ?= -O2 -g
 SANLD   :=
 endif
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
-LDLIBS  := -lrdkafka -lprotobuf-c -llmdb -lpthread -lm
+LDLIBS  := -lrdkafka -luv -lprotobuf-c -llmdb -lpthread -lm
 LDFLAGS += $(SANLD)
 
 # The library: everything but the command-line front end.

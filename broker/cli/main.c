@@ -40,6 +40,7 @@ static const char usage_main[] =
     "  rules check   check rule files and report errors with file:line:col\n"
     "  devkafka      a Kafka mock cluster on loopback with Hearth's topics (development, tests)\n"
     "  ingest        parse an agency file and produce canonical records to Kafka\n"
+    "  run           the live broker: register and events from Kafka, alerts to Kafka\n"
     "  version       print the version\n"
     "\n"
     "'hearth COMMAND --help' explains a command.\n";
@@ -107,6 +108,7 @@ static const char usage_devkafka[] =
 
 static const char usage_ingest[] =
     "usage: hearth ingest KIND --brokers HOST:PORT[,...] [-X key=value]... [FILE|-]\n"
+    "       hearth ingest feeds --brokers HOST:PORT[,...] --feed KIND=FILE... [-X key=value]...\n"
     "\n"
     "Parses an agency file (REFERENCE formats) and produces canonical protobuf records to Kafka:\n"
     "events to hearth.events.v1, register records to hearth.register.v1, records that cannot be\n"
@@ -116,8 +118,75 @@ static const char usage_ingest[] =
     "\n"
     "  KIND        register (FILE: the register directory, or one of its CSVs), custody,\n"
     "              inpatient, attendance or nrpf\n"
+    "  feeds       several feeds (--feed KIND=FILE, as hearth replay takes them) merged in event-time\n"
+    "              order and produced in that order, as a live system receives them\n"
     "  FILE        the file to read; '-' or nothing reads standard input\n"
     "  -X k=v      a librdkafka property, passed through verbatim (e.g. security.protocol=ssl)\n";
+
+static const char usage_run[] =
+    "usage: hearth run --brokers HOST:PORT[,...] --state DIR --rules FILE [--default-la CODE]\n"
+    "                  [--group ID] [--commit-ms N] [-X key=value]...\n"
+    "\n"
+    "The live broker. Consumes hearth.register.v1 (to its end before any event, so events meet a\n"
+    "complete register) and hearth.events.v1, applies each event through the core and produces\n"
+    "alerts to hearth.alerts.v1 (key = la_code). State and the consumed offsets are saved together\n"
+    "in the LMDB store in DIR every --commit-ms (default 200), after the cluster acknowledged every\n"
+    "alert of the batch: after a crash it resumes from the last save and raises the same alerts\n"
+    "with the same ids, never fewer. Messages it cannot use go to hearth.deadletter.v1. Stops\n"
+    "cleanly on SIGINT or SIGTERM.\n"
+    "\n"
+    "  -X k=v   a librdkafka property for both clients, verbatim (e.g. security.protocol=ssl)\n";
+
+static int cmd_run(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"brokers", required_argument, 0, 'b'}, {"state", required_argument, 0, 's'},
+      {"rules", required_argument, 0, 'R'},   {"default-la", required_argument, 0, 'l'},
+      {"group", required_argument, 0, 'g'},   {"commit-ms", required_argument, 0, 'c'},
+      {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+  hr_run_opts o;
+  memset(&o, 0, sizeof o);
+  o.commit_ms = 200;
+  hr_kafka_props props = {{0}, 0};
+  const char *rules_path = NULL;
+  int c;
+  while ((c = getopt_long(argc, argv, "X:", opts, NULL)) != -1) {
+    switch (c) {
+    case 'b': o.brokers = optarg; break;
+    case 's': o.state_dir = optarg; break;
+    case 'R': rules_path = optarg; break;
+    case 'l': o.engine.default_la = optarg; break;
+    case 'g': o.group = optarg; break;
+    case 'c': o.commit_ms = strtoull(optarg, NULL, 10); break;
+    case 'X':
+      if (props.n == sizeof props.kv / sizeof props.kv[0]) return 2;
+      props.kv[props.n++] = optarg;
+      break;
+    case 'h': fputs(usage_run, stdout); return 0;
+    default: fputs(usage_run, stderr); return 2;
+    }
+  }
+  if (optind < argc || !o.brokers || !o.state_dir || !rules_path || o.commit_ms < 1 || o.commit_ms > 60000) {
+    fprintf(stderr, "hearth run: --brokers, --state and --rules are required (--commit-ms 1 to 60000)\n\n%s",
+            usage_run);
+    return 2;
+  }
+  char err[1024];
+  hr_rulepack *rules = hr_rulepack_load(rules_path, err, sizeof err);
+  if (!rules) {
+    fprintf(stderr, "hearth run: %s\n", err);
+    return 1;
+  }
+  o.rules = rules;
+  o.props = &props;
+  hr_run_stats st;
+  int rc = hr_run(&o, &st, err, sizeof err);
+  fprintf(stderr, "hearth run: %llu register records, %llu events, %llu alerts, %llu dead letters, %llu saves\n",
+          (unsigned long long)st.register_records, (unsigned long long)st.events, (unsigned long long)st.alerts,
+          (unsigned long long)st.deadletters, (unsigned long long)st.commits);
+  if (rc) fprintf(stderr, "hearth run: %s\n", err);
+  hr_rulepack_free(rules);
+  return rc ? 1 : 0;
+}
 
 static int cmd_devkafka(int argc, char **argv) {
   static const struct option opts[] = {{"brokers", required_argument, 0, 'b'},
@@ -140,15 +209,31 @@ static int cmd_devkafka(int argc, char **argv) {
   return hr_devkafka_main(brokers, partitions);
 }
 
+static int parse_kind(const char *s, size_t n, hr_input_kind *k);
+
 static int cmd_ingest(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"brokers", required_argument, 0, 'b'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  static const struct option opts[] = {{"brokers", required_argument, 0, 'b'},
+                                       {"feed", required_argument, 0, 'f'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   const char *brokers = NULL;
   hr_kafka_props props = {{0}, 0};
+  hr_replay_feed feeds[HR_REPLAY_MAX_FEEDS];
+  size_t nfeeds = 0;
   int c;
   while ((c = getopt_long(argc, argv, "X:", opts, NULL)) != -1) {
     switch (c) {
     case 'b': brokers = optarg; break;
+    case 'f': {
+      const char *eq = strchr(optarg, '=');
+      if (!eq || nfeeds == HR_REPLAY_MAX_FEEDS || parse_kind(optarg, (size_t)(eq - optarg), &feeds[nfeeds].kind)) {
+        fprintf(stderr, "hearth ingest: --feed %s: expected KIND=FILE (custody, inpatient, attendance, nrpf)\n",
+                optarg);
+        return 2;
+      }
+      feeds[nfeeds++].path = eq + 1;
+      break;
+    }
     case 'X':
       if (props.n == sizeof props.kv / sizeof props.kv[0]) {
         fprintf(stderr, "hearth ingest: too many -X properties\n");
@@ -167,7 +252,14 @@ static int cmd_ingest(int argc, char **argv) {
   const char *kind = argv[optind], *path = optind + 1 < argc ? argv[optind + 1] : "-";
   char err[1024];
   hr_ingest_stats st;
-  int rc = hr_ingest(kind, path, brokers, &props, &st, err, sizeof err);
+  int merged = strcmp(kind, "feeds") == 0;
+  if (merged != (nfeeds > 0) || (merged && optind + 1 < argc)) {
+    fprintf(stderr, "hearth ingest: --feed goes with KIND 'feeds' (and no FILE)\n\n%s", usage_ingest);
+    return 2;
+  }
+  if (merged) path = "(merged feeds)";
+  int rc = merged ? hr_ingest_feeds(feeds, nfeeds, brokers, &props, &st, err, sizeof err)
+                  : hr_ingest(kind, path, brokers, &props, &st, err, sizeof err);
   if (rc == HR_EINVAL && st.records == 0 && st.deadletters == 0) {
     fprintf(stderr, "hearth ingest: %s\n", err);
     return strstr(err, "unknown kind") ? 2 : 1;
@@ -501,6 +593,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "rules") == 0) return cmd_rules(argc - 1, argv + 1);
   if (strcmp(cmd, "devkafka") == 0) return cmd_devkafka(argc - 1, argv + 1);
   if (strcmp(cmd, "ingest") == 0) return cmd_ingest(argc - 1, argv + 1);
+  if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
   fprintf(stderr, "hearth: unknown command '%s'\n\n%s", cmd, usage_main);
   return 2;
 }

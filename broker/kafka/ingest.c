@@ -15,6 +15,7 @@
 #include "hr_buf.h"
 #include "hr_err.h"
 #include "kafka.h"
+#include "replay.h"
 
 typedef struct ingest {
   rd_kafka_t *rk;
@@ -204,6 +205,50 @@ static int ingest_register(ingest *g, const char *path, char *err, size_t errsz)
   return HR_EINVAL;
 }
 
+/* Creates the idempotent producer. */
+static int ingest_open(ingest *g, const char *brokers, const hr_kafka_props *props, char *err, size_t errsz) {
+  rd_kafka_conf_t *conf = hr_kafka_conf(brokers, props, err, errsz);
+  if (!conf) return HR_EINVAL;
+  char e[512];
+  /* Idempotence implies acks=all and in-order, duplicate-free retries. */
+  if (rd_kafka_conf_set(conf, "enable.idempotence", "true", e, sizeof e) ||
+      rd_kafka_conf_set(conf, "linger.ms", "5", e, sizeof e)) {
+    snprintf(err, errsz, "%s", e);
+    rd_kafka_conf_destroy(conf);
+    return HR_EINVAL;
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_opaque(conf, g);
+  g->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
+  if (!g->rk) {
+    snprintf(err, errsz, "cannot create the Kafka producer: %s", e);
+    rd_kafka_conf_destroy(conf);
+    return HR_EINVAL;
+  }
+  return 0;
+}
+
+/* Waits for every acknowledgement (bounded by message.timeout.ms, default 300 s), frees. */
+static int ingest_close(ingest *g, int rc, char *err, size_t errsz) {
+  while (rd_kafka_outq_len(g->rk) > 0 && rd_kafka_flush(g->rk, 1000) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    char fatal[256];
+    if (rd_kafka_fatal_error(g->rk, fatal, sizeof fatal)) {
+      snprintf(g->first_error, sizeof g->first_error, "%s", fatal);
+      break;
+    }
+  }
+  g->st->failed += (uint64_t)rd_kafka_outq_len(g->rk);
+  if (!rc && g->st->failed) {
+    snprintf(err, errsz, "%llu message(s) not delivered: %s", (unsigned long long)g->st->failed,
+             g->first_error[0] ? g->first_error : "timed out");
+    rc = HR_EIO;
+  }
+  rd_kafka_destroy(g->rk);
+  hr_buf_free(&g->key);
+  free(g->val);
+  return rc;
+}
+
 int hr_ingest(const char *kind, const char *path, const char *brokers, const hr_kafka_props *props, hr_ingest_stats *st,
               char *err, size_t errsz) {
   memset(st, 0, sizeof *st);
@@ -214,55 +259,46 @@ int hr_ingest(const char *kind, const char *path, const char *brokers, const hr_
     return HR_EINVAL;
   }
   ingest g = {.st = st};
-  rd_kafka_conf_t *conf = hr_kafka_conf(brokers, NULL, err, errsz);
-  if (!conf) return HR_EINVAL;
-  char e[512];
-  /* Idempotence implies acks=all and in-order, duplicate-free retries. */
-  if (rd_kafka_conf_set(conf, "enable.idempotence", "true", e, sizeof e) ||
-      rd_kafka_conf_set(conf, "linger.ms", "5", e, sizeof e)) {
-    snprintf(err, errsz, "%s", e);
-    rd_kafka_conf_destroy(conf);
+  int rc = ingest_open(&g, brokers, props, err, errsz);
+  if (rc) return rc;
+  rc = is_register ? ingest_register(&g, path, err, errsz) : ingest_file(&g, k, path, err, errsz);
+  return ingest_close(&g, rc, err, errsz);
+}
+
+static int merged_event(void *ud, const Hearth__V1__AgencyEvent *ev) {
+  ingest *g = ud;
+  size_t n = hearth__v1__agency_event__get_packed_size(ev);
+  uint8_t *v = val_room(g, n);
+  if (!v) return HR_ENOMEM;
+  hearth__v1__agency_event__pack(ev, v);
+  hr_event_key(ev, &g->key);
+  g->st->records++;
+  return produce(g, HR_TOPIC_EVENTS, g->key.data ? g->key.data : "", g->key.len, v, n);
+}
+
+static void merged_deadletter(void *ud, const hr_deadletter *d) {
+  produce_deadletter(ud, d);
+}
+
+int hr_ingest_feeds(const hr_replay_feed *feeds, size_t nfeeds, const char *brokers, const hr_kafka_props *props,
+                    hr_ingest_stats *st, char *err, size_t errsz) {
+  memset(st, 0, sizeof *st);
+  if (nfeeds > HR_REPLAY_MAX_FEEDS) {
+    snprintf(err, errsz, "at most %d feeds", HR_REPLAY_MAX_FEEDS);
     return HR_EINVAL;
   }
-  for (size_t i = 0; props && i < props->n; i++) {
-    hr_kafka_props one = {{props->kv[i]}, 1};
-    rd_kafka_conf_t *probe = hr_kafka_conf(NULL, &one, err, errsz); /* validates key=value */
-    if (!probe) {
-      rd_kafka_conf_destroy(conf);
-      return HR_EINVAL;
-    }
-    rd_kafka_conf_destroy(probe);
-    const char *eq = strchr(props->kv[i], '=');
-    char key[256];
-    snprintf(key, sizeof key, "%.*s", (int)(eq - props->kv[i]), props->kv[i]);
-    rd_kafka_conf_set(conf, key, eq + 1, e, sizeof e);
-  }
-  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  rd_kafka_conf_set_opaque(conf, &g);
-  g.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
-  if (!g.rk) {
-    snprintf(err, errsz, "cannot create the Kafka producer: %s", e);
-    rd_kafka_conf_destroy(conf);
-    return HR_EINVAL;
-  }
-  int rc = is_register ? ingest_register(&g, path, err, errsz) : ingest_file(&g, k, path, err, errsz);
-  /* Wait for every acknowledgement (bounded by message.timeout.ms, default 300 s). */
-  while (rd_kafka_outq_len(g.rk) > 0 && rd_kafka_flush(g.rk, 1000) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-    char fatal[256];
-    if (rd_kafka_fatal_error(g.rk, fatal, sizeof fatal)) {
-      snprintf(g.first_error, sizeof g.first_error, "%s", fatal);
-      break;
-    }
-  }
-  uint64_t pending = (uint64_t)rd_kafka_outq_len(g.rk);
-  st->failed += pending;
-  if (!rc && st->failed) {
-    snprintf(err, errsz, "%llu message(s) not delivered: %s", (unsigned long long)st->failed,
-             g.first_error[0] ? g.first_error : "timed out");
-    rc = HR_EIO;
-  }
-  rd_kafka_destroy(g.rk);
-  hr_buf_free(&g.key);
-  free(g.val);
-  return rc;
+  ingest g = {.st = st};
+  int rc = ingest_open(&g, brokers, props, err, errsz);
+  if (rc) return rc;
+  hr_replay_opts o;
+  memset(&o, 0, sizeof o);
+  memcpy(o.feeds, feeds, nfeeds * sizeof *feeds);
+  o.nfeeds = nfeeds;
+  o.on_event = merged_event;
+  o.on_deadletter = merged_deadletter;
+  o.on_event_ud = &g;
+  hr_replay_summary sum;
+  rc = hr_replay_run(&o, &sum, err, errsz);
+  hr_replay_summary_free(&sum);
+  return ingest_close(&g, rc, err, errsz);
 }

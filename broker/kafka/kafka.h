@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "connector.h"
+#include "engine.h"
 
 #define HR_TOPIC_REGISTER "hearth.register.v1"
 #define HR_TOPIC_EVENTS "hearth.events.v1"
@@ -49,5 +50,30 @@ typedef struct hr_ingest_stats {
  * Idempotent producer, acks=all. 0 when every message was delivered. */
 int hr_ingest(const char *kind, const char *path, const char *brokers, const hr_kafka_props *props, hr_ingest_stats *st,
               char *err, size_t errsz);
+
+/* hearth ingest feeds: several feeds merged in event-time order (REFERENCE section 6, as hearth
+ * replay merges them) and produced in that order, so that a broker consuming them applies them
+ * as a replay would. */
+struct hr_replay_feed;
+int hr_ingest_feeds(const struct hr_replay_feed *feeds, size_t nfeeds, const char *brokers, const hr_kafka_props *props,
+                    hr_ingest_stats *st, char *err, size_t errsz);
+
+/* hearth run: the live broker (broker/kafka/run.c). */
+typedef struct hr_run_opts {
+  const char *brokers;
+  const char *state_dir; /* LMDB state and consumed offsets */
+  const char *group;     /* consumer group id; NULL = "hearth-broker" */
+  const hr_rulepack *rules;
+  hr_engine_config engine;
+  const hr_kafka_props *props; /* librdkafka properties for both clients */
+  uint64_t commit_ms;          /* how often state and offsets are saved (default 200) */
+} hr_run_opts;
+
+typedef struct hr_run_stats {
+  uint64_t register_records, events, alerts, deadletters, commits;
+} hr_run_stats;
+
+/* Runs until SIGINT or SIGTERM (0) or a fatal error (HR_EIO, message in err). */
+int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz);
 
 #endif

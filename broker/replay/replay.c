@@ -80,6 +80,7 @@ static void on_alert(void *ud, const Hearth__V1__Alert *a) {
 
 static void deadletter(run *r, const hr_deadletter *d) {
   r->sum->deadletters++;
+  if (r->o->on_deadletter) r->o->on_deadletter(r->o->on_event_ud, d);
   if (!r->o->deadletters) return;
   hr_deadletter_to_json(d, &r->dl);
   hr_buf_putc(&r->dl, '\n');
@@ -361,6 +362,15 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
       continue;
     }
     if (ev->feed >= 1 && ev->feed <= 4) sum->events_by_feed[ev->feed]++;
+    if (o->on_event) {
+      if ((rc = o->on_event(o->on_event_ud, ev))) {
+        snprintf(err, errsz, "%s:%llu: could not be passed on", ev->source ? ev->source : "?",
+                 (unsigned long long)ev->position);
+        goto done;
+      }
+      advance(next, 0);
+      continue;
+    }
     rc = o->parse_only ? 0 : hr_engine_apply(r.engine, ev, on_alert, &r);
     if (rc == HR_ENOMEM) {
       snprintf(err, errsz, "out of memory applying %s:%llu", ev->source ? ev->source : "?",

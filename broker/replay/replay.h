@@ -31,6 +31,12 @@ typedef struct hr_replay_opts {
   const char *state_dir;     /* LMDB state: loaded first, checkpointed at the end; NULL = none */
   int64_t from_us, until_us; /* apply only events with from <= time < until (0 = open) */
   int parse_only;            /* read and merge the feeds, apply nothing (benchmark baseline) */
+  /* When set, each event is handed to on_event in merged order instead of the engine (used by
+   * `hearth ingest --feed` to stream several feeds onto Kafka in event-time order). Non-zero
+   * from on_event stops the run with that error. */
+  int (*on_event)(void *ud, const Hearth__V1__AgencyEvent *ev);
+  void *on_event_ud;
+  void (*on_deadletter)(void *ud, const hr_deadletter *dl); /* in addition to the file; may be NULL */
   /* Called for each alert in addition to writing it (may be NULL). */
   hr_alert_fn on_alert;
   void *on_alert_ud;

@@ -1,0 +1,549 @@
+/* run: `hearth run`, the live broker. Consumes the register and agency events from Kafka,
+ * applies them through the core and produces alerts, keeping state and consumed offsets in LMDB.
+ *
+ * States: STARTING (load state; catch the register up to its end, so events meet a complete
+ * register) -> RUNNING (libuv loop: the consumer queue's IO event wakes a uv_poll handle, which
+ * drains the queue to empty; a timer commits) -> STOPPING (SIGINT/SIGTERM: last commit, close).
+ *
+ * Invariants:
+ *  1. Offsets are saved only in the LMDB transaction that saves the state they produced.
+ *  2. A commit happens only after the cluster acknowledged every alert of the batch, so a
+ *     crash loses no alert: the batch is consumed again from the saved offsets, and the same
+ *     alerts are produced again with the same content-derived ids (consumers de-duplicate).
+ *  3. A message that cannot be used is dead-lettered with its reason and its offset advances. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "hr_buf.h"
+#include "hr_err.h"
+#include "kafka.h"
+#include "state.h"
+
+#define MAX_PARTITIONS 256
+#define MAX_BUFFERED 100000 /* events held for ordering; beyond it the earliest is applied anyway */
+
+/* An event consumed but not yet applied (held to be applied in event-time order). */
+typedef struct held {
+  rd_kafka_message_t *m;
+  Hearth__V1__AgencyEvent *ev;
+  struct held *next;
+} held;
+
+typedef struct fifo {
+  held *head, *tail;
+  size_t n;
+  int at_end; /* the partition reported its end since its last message */
+} fifo;
+
+typedef struct run {
+  const hr_run_opts *o;
+  hr_engine *engine;
+  hr_store *store;
+  hr_txn *batch; /* the open write transaction of the current batch, or NULL */
+  rd_kafka_t *consumer, *producer;
+  rd_kafka_queue_t *queue;
+  int pipe_r, pipe_w;
+  uv_loop_t loop;
+  uv_poll_t poll;
+  uv_timer_t commit_timer;
+  uv_signal_t sigint, sigterm;
+  int64_t next_offset[2][MAX_PARTITIONS]; /* [0] register, [1] events: next offset to consume */
+  int nparts[2];
+  uint64_t batch_changes;       /* messages applied since the last commit */
+  fifo pending[MAX_PARTITIONS]; /* per events partition */
+  size_t npending;
+  uint64_t delivery_failures;
+  char delivery_error[256];
+  hr_buf key, val;
+  hr_run_stats *st;
+  int failed; /* a fatal error: stop without committing */
+  char err[512];
+} run;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  run *r = opaque;
+  if (m->err) {
+    r->delivery_failures++;
+    if (!r->delivery_error[0]) snprintf(r->delivery_error, sizeof r->delivery_error, "%s", rd_kafka_err2str(m->err));
+  }
+}
+
+static int produce(run *r, const char *topic, const char *key, const void *val, size_t vlen) {
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        r->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY((void *)key, strlen(key)),
+        RD_KAFKA_V_VALUE((void *)val, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (!e) return 0;
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      snprintf(r->err, sizeof r->err, "cannot produce to %s: %s", topic, rd_kafka_err2str(e));
+      return HR_EIO;
+    }
+    rd_kafka_poll(r->producer, 50);
+  }
+}
+
+static void on_alert(void *ud, const Hearth__V1__Alert *a) {
+  run *r = ud;
+  size_t n = hearth__v1__alert__get_packed_size(a);
+  hr_buf_reset(&r->val);
+  if (hr_buf_reserve(&r->val, n)) {
+    r->failed = 1;
+    snprintf(r->err, sizeof r->err, "out of memory");
+    return;
+  }
+  hearth__v1__alert__pack(a, (uint8_t *)r->val.data);
+  if (produce(r, HR_TOPIC_ALERTS, a->la_code ? a->la_code : "", r->val.data, n)) r->failed = 1;
+  r->st->alerts++;
+}
+
+static void deadletter(run *r, const rd_kafka_message_t *m, const char *reason, const char *message) {
+  Hearth__V1__DeadLetter dl = HEARTH__V1__DEAD_LETTER__INIT;
+  char source[300];
+  snprintf(source, sizeof source, "kafka:%s/%d", rd_kafka_topic_name(m->rkt), (int)m->partition);
+  dl.source = source;
+  dl.position = (uint64_t)m->offset;
+  dl.connector = (char *)"broker";
+  dl.reason_code = (char *)reason;
+  dl.message = (char *)message;
+  size_t raw = m->len > 4096 ? 4096 : m->len;
+  dl.raw.data = m->payload;
+  dl.raw.len = raw;
+  dl.raw_truncated = raw < m->len;
+  size_t n = hearth__v1__dead_letter__get_packed_size(&dl);
+  hr_buf_reset(&r->val);
+  if (hr_buf_reserve(&r->val, n)) return;
+  hearth__v1__dead_letter__pack(&dl, (uint8_t *)r->val.data);
+  produce(r, HR_TOPIC_DEADLETTER, source, r->val.data, n);
+  r->st->deadletters++;
+}
+
+static int ensure_batch(run *r) {
+  if (r->batch) return 0;
+  if (hr_store_begin(r->store, 1, &r->batch)) {
+    snprintf(r->err, sizeof r->err, "state store: %s", hr_store_last_error(r->store));
+    return HR_ESTORE;
+  }
+  return 0;
+}
+
+static void apply_register(run *r, const rd_kafka_message_t *m) {
+  Hearth__V1__RegisterRecord *rec = hearth__v1__register_record__unpack(NULL, m->len, m->payload);
+  if (!rec)
+    deadletter(r, m, "not_parseable", "the register message is not a RegisterRecord");
+  else {
+    if (hr_engine_register(r->engine, rec) == HR_EINVAL)
+      deadletter(r, m, "missing_field", "the register record has no identity");
+    else if (hr_state_put_register(r->batch, rec) == HR_ESTORE)
+      r->failed = 1, snprintf(r->err, sizeof r->err, "state store: %s", hr_store_last_error(r->store));
+    r->st->register_records++;
+    hearth__v1__register_record__free_unpacked(rec, NULL);
+  }
+  r->next_offset[0][m->partition] = m->offset + 1;
+  r->batch_changes++;
+}
+
+static void apply_event(run *r, const rd_kafka_message_t *m, Hearth__V1__AgencyEvent *ev) {
+  /* A held event may be released after a commit closed the batch: open the next one. */
+  if (ensure_batch(r)) {
+    r->failed = 1;
+    return;
+  }
+  int rc = hr_engine_apply(r->engine, ev, on_alert, r);
+  if (rc == HR_EINVAL)
+    deadletter(r, m, "not_parseable", "the event's payload is incomplete");
+  else if (rc)
+    r->failed = 1, snprintf(r->err, sizeof r->err, "core: %s", hr_strerror(rc));
+  r->st->events++;
+  r->next_offset[1][m->partition] = m->offset + 1;
+  r->batch_changes++;
+}
+
+/* REFERENCE 6 order, as hearth replay: instant, then NRPF, custody, inpatient, attendance,
+ * then position in the source. */
+static int feed_rank(int feed) {
+  return feed == HEARTH__V1__FEED__FEED_NRPF        ? 0
+         : feed == HEARTH__V1__FEED__FEED_CUSTODY   ? 1
+         : feed == HEARTH__V1__FEED__FEED_INPATIENT ? 2
+                                                    : 3;
+}
+static int held_before(const held *a, const held *b) {
+  if (a->ev->event_time_us != b->ev->event_time_us) return a->ev->event_time_us < b->ev->event_time_us;
+  if (feed_rank(a->ev->feed) != feed_rank(b->ev->feed)) return feed_rank(a->ev->feed) < feed_rank(b->ev->feed);
+  return a->ev->position < b->ev->position;
+}
+
+/* Applies held events in event-time order across partitions, for as long as every partition
+ * either has an event held or has reported its end: with a backlog this is the replay's order
+ * exactly; live, a partition that is caught up does not hold the others back. */
+static void release(run *r) {
+  while (!r->failed && r->npending) {
+    int best = -1, blocked = 0;
+    for (int p = 0; p < r->nparts[1]; p++) {
+      fifo *f = &r->pending[p];
+      if (!f->head) {
+        if (!f->at_end) blocked = 1;
+        continue;
+      }
+      if (best < 0 || held_before(f->head, r->pending[best].head)) best = p;
+    }
+    if (best < 0 || (blocked && r->npending < MAX_BUFFERED)) return;
+    fifo *f = &r->pending[best];
+    held *h = f->head;
+    f->head = h->next;
+    if (!f->head) f->tail = NULL;
+    f->n--;
+    r->npending--;
+    apply_event(r, h->m, h->ev);
+    hearth__v1__agency_event__free_unpacked(h->ev, NULL);
+    rd_kafka_message_destroy(h->m);
+    free(h);
+  }
+}
+
+/* Takes one consumed message; returns 1 when it was kept (held for ordering). */
+static int take_message(run *r, rd_kafka_message_t *m) {
+  int is_events = strcmp(rd_kafka_topic_name(m->rkt), HR_TOPIC_EVENTS) == 0;
+  if (m->partition < 0 || m->partition >= MAX_PARTITIONS) return 0;
+  if (ensure_batch(r)) {
+    r->failed = 1;
+    return 0;
+  }
+  if (!is_events) {
+    apply_register(r, m);
+    return 0;
+  }
+  Hearth__V1__AgencyEvent *ev = hearth__v1__agency_event__unpack(NULL, m->len, m->payload);
+  if (!ev || ev->feed < HEARTH__V1__FEED__FEED_CUSTODY || ev->feed > HEARTH__V1__FEED__FEED_NRPF ||
+      ev->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD__NOT_SET) {
+    if (!ev)
+      deadletter(r, m, "not_parseable", "the event message is not an AgencyEvent (truncated or not protobuf)");
+    else
+      deadletter(r, m, "unknown_event_type", "the event names no feed Hearth reads, or carries no payload");
+    if (ev) hearth__v1__agency_event__free_unpacked(ev, NULL);
+    /* Nothing to order: its offset may pass once everything before it in its partition has. */
+    if (!r->pending[m->partition].head) r->next_offset[1][m->partition] = m->offset + 1, r->batch_changes++;
+    return 0;
+  }
+  held *h = malloc(sizeof *h);
+  if (!h) {
+    hearth__v1__agency_event__free_unpacked(ev, NULL);
+    r->failed = 1;
+    snprintf(r->err, sizeof r->err, "out of memory");
+    return 0;
+  }
+  h->m = m;
+  h->ev = ev;
+  h->next = NULL;
+  fifo *f = &r->pending[m->partition];
+  if (f->tail)
+    f->tail->next = h;
+  else
+    f->head = h;
+  f->tail = h;
+  f->n++;
+  f->at_end = 0;
+  r->npending++;
+  return 1;
+}
+
+static void free_held(run *r) {
+  for (int p = 0; p < MAX_PARTITIONS; p++)
+    for (held *h = r->pending[p].head, *n; h; h = n) {
+      n = h->next;
+      hearth__v1__agency_event__free_unpacked(h->ev, NULL);
+      rd_kafka_message_destroy(h->m);
+      free(h);
+    }
+}
+
+/* Invariant 2 then 1: every alert acknowledged, then state and offsets in one transaction. */
+static int commit(run *r) {
+  if (!r->batch_changes || r->failed) return r->failed ? -1 : 0;
+  while (rd_kafka_outq_len(r->producer) > 0 && rd_kafka_flush(r->producer, 1000) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    char fatal[256];
+    if (rd_kafka_fatal_error(r->producer, fatal, sizeof fatal)) {
+      snprintf(r->delivery_error, sizeof r->delivery_error, "%s", fatal);
+      r->delivery_failures++;
+      break;
+    }
+  }
+  if (r->delivery_failures) {
+    snprintf(r->err, sizeof r->err,
+             "%llu alert(s) not delivered (%s): stopping without saving, so a restart "
+             "produces them again",
+             (unsigned long long)r->delivery_failures, r->delivery_error);
+    r->failed = 1;
+    return -1;
+  }
+  static const char *const topics[2] = {HR_TOPIC_REGISTER, HR_TOPIC_EVENTS};
+  int rc = 0;
+  for (int t = 0; t < 2 && !rc; t++)
+    for (int p = 0; p < r->nparts[t] && !rc; p++) {
+      char key[128];
+      snprintf(key, sizeof key, "%s/%d", topics[t], p);
+      if (r->next_offset[t][p] >= 0) rc = hr_state_put_position(r->batch, key, (uint64_t)r->next_offset[t][p]);
+    }
+  if (!rc) rc = hr_state_checkpoint(r->batch, r->engine);
+  hr_txn *t = r->batch;
+  r->batch = NULL;
+  if (!rc)
+    rc = hr_txn_commit(t);
+  else
+    hr_txn_abort(t);
+  if (rc) {
+    snprintf(r->err, sizeof r->err, "could not save the state: %s", hr_store_last_error(r->store));
+    r->failed = 1;
+    return -1;
+  }
+  r->st->commits++;
+  r->batch_changes = 0;
+  return 0;
+}
+
+static void drain(run *r) {
+  rd_kafka_message_t *m;
+  while (!r->failed && (m = rd_kafka_consume_queue(r->queue, 0))) {
+    int kept = 0;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+      kept = take_message(r, m);
+    else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (m->rkt && strcmp(rd_kafka_topic_name(m->rkt), HR_TOPIC_EVENTS) == 0 && m->partition >= 0 &&
+          m->partition < MAX_PARTITIONS)
+        r->pending[m->partition].at_end = 1;
+    } else
+      fprintf(stderr, "hearth run: consumer: %s (retrying)\n", rd_kafka_message_errstr(m));
+    if (!kept) rd_kafka_message_destroy(m);
+  }
+  release(r);
+  rd_kafka_poll(r->producer, 0);
+}
+
+static void stop(run *r) {
+  uv_poll_stop(&r->poll);
+  uv_timer_stop(&r->commit_timer);
+  uv_signal_stop(&r->sigint);
+  uv_signal_stop(&r->sigterm);
+  uv_stop(&r->loop);
+}
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  run *r = h->data;
+  char buf[64];
+  while (read(r->pipe_r, buf, sizeof buf) > 0) {
+  }
+  if (status < 0) return;
+  drain(r); /* to empty: librdkafka writes the fd only when the queue becomes non-empty */
+  if (r->failed) stop(r);
+}
+
+static void on_commit_timer(uv_timer_t *h) {
+  run *r = h->data;
+  if (commit(r)) stop(r);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  run *r = h->data;
+  fprintf(stderr, "hearth run: %s received: saving and stopping\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  drain(r);
+  commit(r);
+  stop(r);
+}
+
+static int partitions_of(rd_kafka_t *rk, const char *topic, int *n, char *err, size_t errsz) {
+  const struct rd_kafka_metadata *md;
+  rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, &md, 10000);
+  rd_kafka_topic_destroy(t);
+  if (e || md->topic_cnt != 1 || md->topics[0].err) {
+    snprintf(err, errsz, "cannot read the metadata of %s: %s", topic,
+             rd_kafka_err2str(e               ? e
+                              : md->topic_cnt ? md->topics[0].err
+                                              : RD_KAFKA_RESP_ERR_UNKNOWN));
+    if (!e) rd_kafka_metadata_destroy(md);
+    return -1;
+  }
+  *n = md->topics[0].partition_cnt > MAX_PARTITIONS ? MAX_PARTITIONS : md->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  return 0;
+}
+
+/* Assigns the register partitions, or all, at the saved offsets (else the beginning). */
+static int assign(run *r, int with_events) {
+  static const char *const topics[2] = {HR_TOPIC_REGISTER, HR_TOPIC_EVENTS};
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(MAX_PARTITIONS * 2);
+  for (int t = 0; t <= with_events; t++)
+    for (int p = 0; p < r->nparts[t]; p++)
+      rd_kafka_topic_partition_list_add(l, topics[t], p)->offset =
+          r->next_offset[t][p] >= 0 ? r->next_offset[t][p] : RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_resp_err_t e = rd_kafka_assign(r->consumer, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  if (e) snprintf(r->err, sizeof r->err, "cannot assign partitions: %s", rd_kafka_err2str(e));
+  return e ? -1 : 0;
+}
+
+/* STARTING: consume the register to its end before any event. */
+static int catch_up_register(run *r) {
+  int64_t high[MAX_PARTITIONS];
+  for (int p = 0; p < r->nparts[0]; p++) {
+    int64_t lo;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(r->consumer, HR_TOPIC_REGISTER, p, &lo, &high[p], 10000);
+    if (e) {
+      snprintf(r->err, sizeof r->err, "cannot read the register's end: %s", rd_kafka_err2str(e));
+      return -1;
+    }
+    if (r->next_offset[0][p] < lo) r->next_offset[0][p] = -1;
+  }
+  if (assign(r, 0)) return -1;
+  for (;;) {
+    int behind = 0;
+    for (int p = 0; p < r->nparts[0]; p++)
+      if ((r->next_offset[0][p] < 0 ? 0 : r->next_offset[0][p]) < high[p]) behind = 1;
+    if (!behind || r->failed) break;
+    rd_kafka_message_t *m = rd_kafka_consume_queue(r->queue, 1000);
+    if (!m) continue;
+    if (!m->err && ensure_batch(r) == 0) apply_register(r, m);
+    rd_kafka_message_destroy(m);
+  }
+  return r->failed ? -1 : commit(r);
+}
+
+static int load_offsets(run *r) {
+  static const char *const topics[2] = {HR_TOPIC_REGISTER, HR_TOPIC_EVENTS};
+  hr_txn *t;
+  if (hr_store_begin(r->store, 0, &t)) return -1;
+  for (int i = 0; i < 2; i++)
+    for (int p = 0; p < MAX_PARTITIONS; p++) {
+      char key[128];
+      uint64_t pos;
+      snprintf(key, sizeof key, "%s/%d", topics[i], p);
+      r->next_offset[i][p] = hr_state_get_position(t, key, &pos) == 0 ? (int64_t)pos : -1;
+    }
+  hr_txn_abort(t);
+  return 0;
+}
+
+static rd_kafka_t *client(run *r, rd_kafka_type_t type) {
+  char e[512];
+  rd_kafka_conf_t *conf = hr_kafka_conf(r->o->brokers, NULL, r->err, sizeof r->err);
+  if (!conf) return NULL;
+  if (type == RD_KAFKA_CONSUMER) {
+    if (rd_kafka_conf_set(conf, "group.id", r->o->group ? r->o->group : "hearth-broker", e, sizeof e) ||
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", e, sizeof e) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof e) ||
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", e, sizeof e))
+      goto bad;
+  } else {
+    if (rd_kafka_conf_set(conf, "enable.idempotence", "true", e, sizeof e) ||
+        rd_kafka_conf_set(conf, "linger.ms", "2", e, sizeof e))
+      goto bad;
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, r);
+  }
+  for (size_t i = 0; r->o->props && i < r->o->props->n; i++) {
+    const char *kv = r->o->props->kv[i], *eq = strchr(kv, '=');
+    char key[256];
+    if (!eq) {
+      snprintf(e, sizeof e, "'%s' is not key=value", kv);
+      goto bad;
+    }
+    snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+    if (rd_kafka_conf_set(conf, key, eq + 1, e, sizeof e)) goto bad;
+  }
+  rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
+  if (rk) return rk;
+bad:
+  snprintf(r->err, sizeof r->err, "Kafka client: %.400s", e);
+  rd_kafka_conf_destroy(conf);
+  return NULL;
+}
+
+int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz) {
+  run *r = calloc(1, sizeof *r);
+  if (!r) {
+    snprintf(err, errsz, "out of memory");
+    return HR_ENOMEM;
+  }
+  memset(st, 0, sizeof *st);
+  r->o = o;
+  r->st = st;
+  r->pipe_r = r->pipe_w = -1;
+  int rc = HR_EIO, loop_ready = 0;
+  r->engine = hr_engine_new(&o->engine, o->rules, r->err, sizeof r->err);
+  if (!r->engine) goto done;
+  if (hr_store_open(o->state_dir, 0, &r->store, r->err, sizeof r->err)) goto done;
+  if (hr_state_load(r->store, r->engine, r->err, sizeof r->err) || load_offsets(r)) goto done;
+  if (!(r->producer = client(r, RD_KAFKA_PRODUCER)) || !(r->consumer = client(r, RD_KAFKA_CONSUMER))) goto done;
+  rd_kafka_poll_set_consumer(r->consumer); /* errors and logs arrive on the consumer queue too */
+  r->queue = rd_kafka_queue_get_consumer(r->consumer);
+  if (partitions_of(r->consumer, HR_TOPIC_REGISTER, &r->nparts[0], r->err, sizeof r->err) ||
+      partitions_of(r->consumer, HR_TOPIC_EVENTS, &r->nparts[1], r->err, sizeof r->err))
+    goto done;
+  if (catch_up_register(r) || assign(r, 1)) goto done;
+  fprintf(stderr, "hearth run: register loaded (%llu records); consuming %s (%d partitions)\n",
+          (unsigned long long)st->register_records, HR_TOPIC_EVENTS, r->nparts[1]);
+
+  int fds[2];
+  if (pipe(fds) != 0) {
+    snprintf(r->err, sizeof r->err, "pipe: %s", strerror(errno));
+    goto done;
+  }
+  r->pipe_r = fds[0];
+  r->pipe_w = fds[1];
+  fcntl(r->pipe_r, F_SETFL, O_NONBLOCK);
+  fcntl(r->pipe_w, F_SETFL, O_NONBLOCK);
+  rd_kafka_queue_io_event_enable(r->queue, r->pipe_w, "1", 1);
+  uv_loop_init(&r->loop);
+  loop_ready = 1;
+  r->poll.data = r->commit_timer.data = r->sigint.data = r->sigterm.data = r;
+  uv_poll_init(&r->loop, &r->poll, r->pipe_r);
+  uv_timer_init(&r->loop, &r->commit_timer);
+  uv_signal_init(&r->loop, &r->sigint);
+  uv_signal_init(&r->loop, &r->sigterm);
+  uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  uv_timer_start(&r->commit_timer, on_commit_timer, o->commit_ms, o->commit_ms);
+  uv_signal_start(&r->sigint, on_signal, SIGINT);
+  uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+  drain(r); /* messages that arrived before the IO event was enabled */
+  if (!r->failed) uv_run(&r->loop, UV_RUN_DEFAULT);
+  rc = r->failed ? HR_EIO : 0;
+
+done:
+  if (loop_ready) {
+    uv_close((uv_handle_t *)&r->poll, NULL);
+    uv_close((uv_handle_t *)&r->commit_timer, NULL);
+    uv_close((uv_handle_t *)&r->sigint, NULL);
+    uv_close((uv_handle_t *)&r->sigterm, NULL);
+    uv_run(&r->loop, UV_RUN_DEFAULT); /* run the close callbacks */
+    uv_loop_close(&r->loop);
+  }
+  if (rc) snprintf(err, errsz, "%s", r->err[0] ? r->err : "failed");
+  hr_txn_abort(r->batch);
+  free_held(r);
+  if (r->queue) {
+    rd_kafka_queue_io_event_enable(r->queue, -1, NULL, 0);
+    rd_kafka_queue_destroy(r->queue);
+  }
+  if (r->consumer) {
+    rd_kafka_consumer_close(r->consumer);
+    rd_kafka_destroy(r->consumer);
+  }
+  if (r->producer) {
+    rd_kafka_flush(r->producer, 5000);
+    rd_kafka_destroy(r->producer);
+  }
+  if (r->pipe_r >= 0) close(r->pipe_r);
+  if (r->pipe_w >= 0) close(r->pipe_w);
+  hr_store_close(r->store);
+  hr_engine_free(r->engine);
+  hr_buf_free(&r->key);
+  hr_buf_free(&r->val);
+  free(r);
+  return rc;
+}
