@@ -119,7 +119,8 @@ static const char usage_ingest[] =
     "  KIND        register (FILE: the register directory, or one of its CSVs), custody,\n"
     "              inpatient, attendance or nrpf\n"
     "  feeds       several feeds (--feed KIND=FILE, as hearth replay takes them) merged in event-time\n"
-    "              order and produced in that order, as a live system receives them\n"
+    "              order and produced in that order, as a live system receives them;\n"
+    "              --rate N paces them at N events per second (a realistic stream)\n"
     "  FILE        the file to read; '-' or nothing reads standard input\n"
     "  -X k=v      a librdkafka property, passed through verbatim (e.g. security.protocol=ssl)\n";
 
@@ -214,8 +215,10 @@ static int parse_kind(const char *s, size_t n, hr_input_kind *k);
 static int cmd_ingest(int argc, char **argv) {
   static const struct option opts[] = {{"brokers", required_argument, 0, 'b'},
                                        {"feed", required_argument, 0, 'f'},
+                                       {"rate", required_argument, 0, 'r'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
+  uint64_t rate = 0;
   const char *brokers = NULL;
   hr_kafka_props props = {{0}, 0};
   hr_replay_feed feeds[HR_REPLAY_MAX_FEEDS];
@@ -224,6 +227,7 @@ static int cmd_ingest(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "X:", opts, NULL)) != -1) {
     switch (c) {
     case 'b': brokers = optarg; break;
+    case 'r': rate = strtoull(optarg, NULL, 10); break;
     case 'f': {
       const char *eq = strchr(optarg, '=');
       if (!eq || nfeeds == HR_REPLAY_MAX_FEEDS || parse_kind(optarg, (size_t)(eq - optarg), &feeds[nfeeds].kind)) {
@@ -258,7 +262,7 @@ static int cmd_ingest(int argc, char **argv) {
     return 2;
   }
   if (merged) path = "(merged feeds)";
-  int rc = merged ? hr_ingest_feeds(feeds, nfeeds, brokers, &props, &st, err, sizeof err)
+  int rc = merged ? hr_ingest_feeds(feeds, nfeeds, brokers, &props, rate, &st, err, sizeof err)
                   : hr_ingest(kind, path, brokers, &props, &st, err, sizeof err);
   if (rc == HR_EINVAL && st.records == 0 && st.deadletters == 0) {
     fprintf(stderr, "hearth ingest: %s\n", err);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hr_buf.h"
@@ -19,6 +20,8 @@
 
 typedef struct ingest {
   rd_kafka_t *rk;
+  uint64_t rate; /* events per second to pace at; 0 = as fast as possible */
+  struct timespec start;
   hr_ingest_stats *st;
   hr_buf key;
   uint8_t *val;
@@ -265,8 +268,22 @@ int hr_ingest(const char *kind, const char *path, const char *brokers, const hr_
   return ingest_close(&g, rc, err, errsz);
 }
 
+/* Paces production at g->rate events per second (a driver may read the clock; the core never). */
+static void pace(ingest *g) {
+  if (!g->rate) return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double elapsed = (double)(now.tv_sec - g->start.tv_sec) + (double)(now.tv_nsec - g->start.tv_nsec) / 1e9;
+  double due = (double)g->st->records / (double)g->rate;
+  if (due > elapsed) {
+    rd_kafka_poll(g->rk, (int)((due - elapsed) * 1000));
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  }
+}
+
 static int merged_event(void *ud, const Hearth__V1__AgencyEvent *ev) {
   ingest *g = ud;
+  pace(g);
   size_t n = hearth__v1__agency_event__get_packed_size(ev);
   uint8_t *v = val_room(g, n);
   if (!v) return HR_ENOMEM;
@@ -281,13 +298,14 @@ static void merged_deadletter(void *ud, const hr_deadletter *d) {
 }
 
 int hr_ingest_feeds(const hr_replay_feed *feeds, size_t nfeeds, const char *brokers, const hr_kafka_props *props,
-                    hr_ingest_stats *st, char *err, size_t errsz) {
+                    uint64_t rate, hr_ingest_stats *st, char *err, size_t errsz) {
   memset(st, 0, sizeof *st);
   if (nfeeds > HR_REPLAY_MAX_FEEDS) {
     snprintf(err, errsz, "at most %d feeds", HR_REPLAY_MAX_FEEDS);
     return HR_EINVAL;
   }
-  ingest g = {.st = st};
+  ingest g = {.st = st, .rate = rate};
+  clock_gettime(CLOCK_MONOTONIC, &g.start);
   int rc = ingest_open(&g, brokers, props, err, errsz);
   if (rc) return rc;
   hr_replay_opts o;

@@ -53,10 +53,10 @@ int hr_ingest(const char *kind, const char *path, const char *brokers, const hr_
 
 /* hearth ingest feeds: several feeds merged in event-time order (REFERENCE section 6, as hearth
  * replay merges them) and produced in that order, so that a broker consuming them applies them
- * as a replay would. */
+ * as a replay would; rate > 0 paces production at that many events per second. */
 struct hr_replay_feed;
 int hr_ingest_feeds(const struct hr_replay_feed *feeds, size_t nfeeds, const char *brokers, const hr_kafka_props *props,
-                    hr_ingest_stats *st, char *err, size_t errsz);
+                    uint64_t rate, hr_ingest_stats *st, char *err, size_t errsz);
 
 /* hearth run: the live broker (broker/kafka/run.c). */
 typedef struct hr_run_opts {

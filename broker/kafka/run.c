@@ -436,6 +436,9 @@ static rd_kafka_t *client(run *r, rd_kafka_type_t type) {
   if (type == RD_KAFKA_CONSUMER) {
     if (rd_kafka_conf_set(conf, "group.id", r->o->group ? r->o->group : "hearth-broker", e, sizeof e) ||
         rd_kafka_conf_set(conf, "enable.partition.eof", "true", e, sizeof e) ||
+        /* Short fetch waits: a partition's end is known sooner (the cross-partition merge waits
+         * for it) and alerts follow events within tens of milliseconds. -X overrides it. */
+        rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", e, sizeof e) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof e) ||
         rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", e, sizeof e))
       goto bad;
