@@ -15,6 +15,8 @@
 #include "hr_err.h"
 #include "hr_time.h"
 #include "kafka.h"
+#include "state.h"
+#include "store.h"
 #include "replay.h"
 #include "rules.h"
 #include "synth.h"
@@ -41,6 +43,7 @@ static const char usage_main[] =
     "  devkafka      a Kafka mock cluster on loopback with Hearth's topics (development, tests)\n"
     "  ingest        parse an agency file and produce canonical records to Kafka\n"
     "  run           the live broker: register and events from Kafka, alerts to Kafka\n"
+    "  state dump    print the core's saved state (LMDB) as sorted hex lines, to compare stores\n"
     "  version       print the version\n"
     "\n"
     "'hearth COMMAND --help' explains a command.\n";
@@ -189,6 +192,46 @@ static int cmd_run(int argc, char **argv) {
   return rc ? 1 : 0;
 }
 
+static int dump_entry(void *ud, const void *k, size_t kl, const void *v, size_t vl) {
+  (void)ud;
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *p = k;
+  for (size_t i = 0; i < kl; i++)
+    putchar(hex[p[i] >> 4]), putchar(hex[p[i] & 15]);
+  putchar(' ');
+  p = v;
+  for (size_t i = 0; i < vl; i++)
+    putchar(hex[p[i] >> 4]), putchar(hex[p[i] & 15]);
+  putchar('\n');
+  return 0;
+}
+
+/* hearth state dump DIR: the engine's state entries in key order (not the register or offsets),
+ * so that two stores can be compared: equal dumps mean equal state. */
+static int cmd_state(int argc, char **argv) {
+  if (argc != 3 || strcmp(argv[1], "dump") != 0) {
+    fprintf(stderr,
+            "usage: hearth state dump DIR\n\nPrints the core's saved state in DIR (hearth run --state, hearth replay\n"
+            "--state) as one 'key value' line of hex per entry, in key order.\n");
+    return 2;
+  }
+  char err[512];
+  hr_store *st;
+  if (hr_store_open(argv[2], 0, &st, err, sizeof err)) {
+    fprintf(stderr, "hearth state: %s\n", err);
+    return 1;
+  }
+  hr_txn *t;
+  int rc = hr_store_begin(st, 0, &t);
+  if (!rc) {
+    rc = hr_txn_foreach(t, HR_TABLE_STATE, dump_entry, NULL);
+    hr_txn_abort(t);
+  }
+  if (rc) fprintf(stderr, "hearth state: %s: %s\n", argv[2], hr_store_last_error(st));
+  hr_store_close(st);
+  return rc ? 1 : 0;
+}
+
 static int cmd_devkafka(int argc, char **argv) {
   static const struct option opts[] = {{"brokers", required_argument, 0, 'b'},
                                        {"partitions", required_argument, 0, 'p'},
@@ -291,6 +334,12 @@ static int parse_kind(const char *s, size_t n, hr_input_kind *k) {
   return -1;
 }
 
+/* 1 when path does not exist or is a regular file: only those may be replaced by a rename. */
+static int is_regular_or_absent(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) != 0 || S_ISREG(sb.st_mode);
+}
+
 static int cmd_replay(int argc, char **argv) {
   static const struct option opts[] = {{"register", required_argument, 0, 'r'},
                                        {"feed", required_argument, 0, 'f'},
@@ -388,16 +437,22 @@ static int cmd_replay(int argc, char **argv) {
   }
   o.rules = rules;
   /* Output is written to FILE.partial and renamed into place only when the run succeeded, so a
-   * file that exists is always complete. */
+   * file that exists is always complete. An existing device or pipe (/dev/null, a FIFO) is written directly: never
+   * renamed over. */
   char out_tmp[4096], dl_tmp[4096];
   int to_stdout = strcmp(out_path, "-") == 0;
-  snprintf(out_tmp, sizeof out_tmp, "%s.partial", out_path);
-  if (dl_path) snprintf(dl_tmp, sizeof dl_tmp, "%s.partial", dl_path);
+  int out_direct = to_stdout || !is_regular_or_absent(out_path);
+  int dl_direct = dl_path && !is_regular_or_absent(dl_path);
+  snprintf(out_tmp, sizeof out_tmp, "%s%s", out_path, out_direct ? "" : ".partial");
+  if (dl_path) snprintf(dl_tmp, sizeof dl_tmp, "%s%s", dl_path, dl_direct ? "" : ".partial");
   FILE *out = to_stdout ? stdout : fopen(out_tmp, "w");
   FILE *dl = dl_path ? fopen(dl_tmp, "w") : NULL;
   if (!out || (dl_path && !dl)) {
     fprintf(stderr, "hearth replay: cannot create %s: %s\n", !out ? out_path : dl_path, strerror(errno));
-    if (out && !to_stdout) fclose(out), unlink(out_tmp);
+    if (out && !to_stdout) {
+      fclose(out);
+      if (!out_direct) unlink(out_tmp);
+    }
     hr_rulepack_free(rules);
     return 1;
   }
@@ -413,8 +468,8 @@ static int cmd_replay(int argc, char **argv) {
   if (to_stdout && fflush(stdout)) close_err = 1;
   if (dl && fclose(dl)) close_err = 1;
   int ok = !rc && !close_err;
-  if (!to_stdout && (ok ? rename(out_tmp, out_path) : unlink(out_tmp)) && ok) close_err = 1;
-  if (dl && (ok ? rename(dl_tmp, dl_path) : unlink(dl_tmp)) && ok) close_err = 1;
+  if (!out_direct && (ok ? rename(out_tmp, out_path) : unlink(out_tmp)) && ok) close_err = 1;
+  if (dl && !dl_direct && (ok ? rename(dl_tmp, dl_path) : unlink(dl_tmp)) && ok) close_err = 1;
   if (rc)
     fprintf(stderr, "hearth replay: %s\n", err);
   else if (close_err)
@@ -598,6 +653,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "devkafka") == 0) return cmd_devkafka(argc - 1, argv + 1);
   if (strcmp(cmd, "ingest") == 0) return cmd_ingest(argc - 1, argv + 1);
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "state") == 0) return cmd_state(argc - 1, argv + 1);
   fprintf(stderr, "hearth: unknown command '%s'\n\n%s", cmd, usage_main);
   return 2;
 }

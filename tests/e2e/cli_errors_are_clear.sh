@@ -11,6 +11,13 @@ mkdir -p "$WORK/reg" && printf 'person_id,la_code\nP1,E09000007\n' >"$WORK/reg/p
 "$HEARTH" replay --register "$WORK/reg" --rules "$RULES" --out "$WORK/x" --feed custody=/nonexistent.jsonl 2>"$WORK/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "/nonexistent.jsonl" "$WORK/err" || fail "a missing feed should exit 1 naming it: $(cat "$WORK/err")"
 [ ! -e "$WORK/x" ] && [ ! -e "$WORK/x.partial" ] || fail "a failed replay must leave no output file behind"
+# A device or pipe as output is written, never renamed over (think of /dev/null).
+mkfifo "$WORK/fifo"
+cat "$WORK/fifo" >"$WORK/from-fifo" &
+"$HEARTH" replay --register "$WORK/reg" --rules "$RULES" --out "$WORK/fifo" --quiet || fail "replay to a FIFO failed"
+wait
+[ -p "$WORK/fifo" ] || fail "the FIFO given as --out was replaced by a file"
+[ ! -e "$WORK/fifo.partial" ] || fail "a .partial file was left beside a FIFO output"
 "$HEARTH" replay --register /tmp --rules "$RULES" --out "$WORK/x" --feed bogus=x 2>"$WORK/err"; rc=$?
 [ $rc -eq 2 ] || fail "an unknown feed kind should exit 2, got $rc"
 printf 'rule r {\n  on attendance_mark\n  when absense_rate(6 weeks) >= 10%%\n}\n' >"$WORK/bad.rules"

@@ -68,5 +68,12 @@ ids | sort >"$WORK/live.all"
 sort -u "$WORK/live.all" >"$WORK/live.ids"
 echo "$kills kills; $want expected alerts; $(wc -l <"$WORK/live.all") alert messages, $(wc -l <"$WORK/live.ids") unique ids"
 diff "$WORK/replay.ids" "$WORK/live.ids" || fail "after $kills kills the alerts differ from an uninterrupted replay"
+
+# ... and the state equals an uninterrupted run's: the same entries, byte for byte.
+replay_dir "$d" /dev/null --default-la E09000007 --quiet --state "$WORK/replay-state"
+"$HEARTH" state dump "$WORK/state" >"$WORK/live.state"
+"$HEARTH" state dump "$WORK/replay-state" >"$WORK/replay.state"
+[ -s "$WORK/live.state" ] || fail "no state was saved"
+cmp "$WORK/live.state" "$WORK/replay.state" || fail "after $kills kills the saved state differs from an uninterrupted run's ($(diff "$WORK/live.state" "$WORK/replay.state" | wc -l) lines)"
 kill -TERM $dk
 wait $dk || true
