@@ -21,7 +21,7 @@ PB_H    := $(PB_C:.c=.h)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 INCS    := -I$(GEN) -Ibroker/common -Iconnectors -Irules/src -Ibroker/core -Ibroker/store \
-           -Ibroker/replay -Ibroker/synth -Ibroker/kafka -Itests/unit
+           -Ibroker/replay -Ibroker/synth -Ibroker/kafka -Ibroker/config -Itests/unit
 ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 SANLD   := -fsanitize=address,undefined
@@ -35,7 +35,7 @@ LDFLAGS += $(SANLD)
 
 # The library: everything but the command-line front end.
 LIB_SRC := $(wildcard broker/common/*.c connectors/*.c rules/src/*.c broker/core/*.c \
-             broker/store/*.c broker/replay/*.c broker/synth/*.c broker/kafka/*.c)
+             broker/store/*.c broker/replay/*.c broker/synth/*.c broker/kafka/*.c broker/config/*.c)
 CLI_SRC := $(wildcard broker/cli/*.c)
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(PB_C:.c=.o)
 CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))

@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "connector.h"
+#include "hr_buf.h"
 #include "hr_err.h"
 #include "hr_time.h"
 #include "kafka.h"
+#include "run_config.h"
 #include "state.h"
 #include "store.h"
 #include "replay.h"
@@ -44,6 +46,7 @@ static const char usage_main[] =
     "  ingest        parse an agency file and produce canonical records to Kafka\n"
     "  run           the live broker: register and events from Kafka, alerts to Kafka\n"
     "  state dump    print the core's saved state (LMDB) as sorted hex lines, to compare stores\n"
+    "  config example  print every hearth run setting with its default (a config file)\n"
     "  version       print the version\n"
     "\n"
     "'hearth COMMAND --help' explains a command.\n";
@@ -128,67 +131,117 @@ static const char usage_ingest[] =
     "  -X k=v      a librdkafka property, passed through verbatim (e.g. security.protocol=ssl)\n";
 
 static const char usage_run[] =
-    "usage: hearth run --brokers HOST:PORT[,...] --state DIR --rules FILE [--default-la CODE]\n"
-    "                  [--group ID] [--commit-ms N] [-X key=value]...\n"
+    "usage: hearth run [--config FILE] [--brokers HOST:PORT[,...]] [--state DIR] [--rules FILE]\n"
+    "                  [--default-la CODE] [--group ID] [--commit-ms N] [-X key=value]...\n"
     "\n"
     "The live broker. Consumes hearth.register.v1 (to its end before any event, so events meet a\n"
     "complete register) and hearth.events.v1, applies each event through the core and produces\n"
     "alerts to hearth.alerts.v1 (key = la_code). State and the consumed offsets are saved together\n"
-    "in the LMDB store in DIR every --commit-ms (default 200), after the cluster acknowledged every\n"
-    "alert of the batch: after a crash it resumes from the last save and raises the same alerts\n"
-    "with the same ids, never fewer. Messages it cannot use go to hearth.deadletter.v1. Stops\n"
-    "cleanly on SIGINT or SIGTERM.\n"
+    "in the LMDB store every commit_ms, after the cluster acknowledged every alert of the batch:\n"
+    "after a crash it resumes from the last save and raises the same alerts with the same ids,\n"
+    "never fewer. Messages it cannot use go to hearth.deadletter.v1. Stops on SIGINT or SIGTERM.\n"
     "\n"
-    "  -X k=v   a librdkafka property for both clients, verbatim (e.g. security.protocol=ssl)\n";
+    "  --config FILE  settings as 'key = value' lines; every key and its default is in\n"
+    "                 deploy/hearth.conf.example ('hearth config example' prints it). Options\n"
+    "                 given on the command line override the file.\n"
+    "  -X k=v         a librdkafka property for both clients, verbatim (as kafka.k = v in the file)\n";
 
 static int cmd_run(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"brokers", required_argument, 0, 'b'}, {"state", required_argument, 0, 's'},
-      {"rules", required_argument, 0, 'R'},   {"default-la", required_argument, 0, 'l'},
-      {"group", required_argument, 0, 'g'},   {"commit-ms", required_argument, 0, 'c'},
-      {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-  hr_run_opts o;
-  memset(&o, 0, sizeof o);
-  o.commit_ms = 200;
-  hr_kafka_props props = {{0}, 0};
-  const char *rules_path = NULL;
-  int c;
-  while ((c = getopt_long(argc, argv, "X:", opts, NULL)) != -1) {
-    switch (c) {
-    case 'b': o.brokers = optarg; break;
-    case 's': o.state_dir = optarg; break;
-    case 'R': rules_path = optarg; break;
-    case 'l': o.engine.default_la = optarg; break;
-    case 'g': o.group = optarg; break;
-    case 'c': o.commit_ms = strtoull(optarg, NULL, 10); break;
-    case 'X':
-      if (props.n == sizeof props.kv / sizeof props.kv[0]) return 2;
-      props.kv[props.n++] = optarg;
-      break;
-    case 'h': fputs(usage_run, stdout); return 0;
-    default: fputs(usage_run, stderr); return 2;
-    }
-  }
-  if (optind < argc || !o.brokers || !o.state_dir || !rules_path || o.commit_ms < 1 || o.commit_ms > 60000) {
-    fprintf(stderr, "hearth run: --brokers, --state and --rules are required (--commit-ms 1 to 60000)\n\n%s",
-            usage_run);
-    return 2;
-  }
+  static const struct option opts[] = {{"config", required_argument, 0, 'C'},
+                                       {"brokers", required_argument, 0, 'b'},
+                                       {"state", required_argument, 0, 's'},
+                                       {"rules", required_argument, 0, 'R'},
+                                       {"default-la", required_argument, 0, 'l'},
+                                       {"group", required_argument, 0, 'g'},
+                                       {"commit-ms", required_argument, 0, 'c'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  hr_run_settings set;
+  memset(&set, 0, sizeof set);
+  hr_cfg_extra extra;
+  memset(&extra, 0, sizeof extra);
   char err[1024];
-  hr_rulepack *rules = hr_rulepack_load(rules_path, err, sizeof err);
-  if (!rules) {
+  if (hr_cfg_defaults(hr_run_config_keys, hr_run_config_nkeys, &set, &extra, err, sizeof err)) {
     fprintf(stderr, "hearth run: %s\n", err);
     return 1;
   }
+  /* The file first, then the command line over it. */
+  const char *config = NULL;
+  for (int i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], "--config") == 0) config = argv[i + 1];
+  int rc = 0;
+  if (config && hr_cfg_load(hr_run_config_keys, hr_run_config_nkeys, HR_RUN_CONFIG_PREFIX, config, &set, &extra, err,
+                            sizeof err)) {
+    fprintf(stderr, "hearth run: %s\n", err);
+    hr_cfg_free(&extra);
+    return 1;
+  }
+  hr_kafka_props props = {{0}, 0};
+  for (size_t i = 0; i < extra.npassthrough && props.n < 64; i++)
+    props.kv[props.n++] = extra.passthrough[i];
+  int c;
+  while (!rc && (c = getopt_long(argc, argv, "X:", opts, NULL)) != -1) {
+    const char *key = NULL;
+    switch (c) {
+    case 'C': break;
+    case 'b': key = "brokers"; break;
+    case 's': key = "state_dir"; break;
+    case 'R': key = "rules"; break;
+    case 'l': key = "default_la"; break;
+    case 'g': key = "group"; break;
+    case 'c': key = "commit_ms"; break;
+    case 'X':
+      if (props.n == sizeof props.kv / sizeof props.kv[0])
+        rc = 2;
+      else
+        props.kv[props.n++] = optarg;
+      break;
+    case 'h':
+      fputs(usage_run, stdout);
+      hr_cfg_free(&extra);
+      return 0;
+    default: rc = 2; break;
+    }
+    if (key && hr_cfg_set(hr_run_config_keys, hr_run_config_nkeys, key, optarg, &set, &extra, err, sizeof err)) {
+      fprintf(stderr, "hearth run: %s\n", err);
+      rc = 2;
+    }
+  }
+  if (!rc && (optind < argc || !set.brokers || !set.state_dir || !set.rules)) {
+    fprintf(stderr, "hearth run: brokers, state_dir and rules must be set (in --config or as options)\n\n");
+    rc = 2;
+  }
+  if (rc) {
+    fputs(usage_run, stderr);
+    hr_cfg_free(&extra);
+    return rc;
+  }
+  hr_rulepack *rules = hr_rulepack_load(set.rules, err, sizeof err);
+  if (!rules) {
+    fprintf(stderr, "hearth run: %s\n", err);
+    hr_cfg_free(&extra);
+    return 1;
+  }
+  hr_run_opts o;
+  memset(&o, 0, sizeof o);
+  o.brokers = set.brokers;
+  o.state_dir = set.state_dir;
+  o.group = set.group;
   o.rules = rules;
+  o.commit_ms = set.commit_ms;
+  o.engine.default_la = set.default_la && *set.default_la ? set.default_la : NULL;
+  o.engine.mh_services = set.mh_services;
+  o.engine.mh_providers = set.mh_providers;
+  o.engine.link_agency_ids = set.link_agency_ids;
   o.props = &props;
   hr_run_stats st;
-  int rc = hr_run(&o, &st, err, sizeof err);
+  rc = hr_run(&o, &st, err, sizeof err);
   fprintf(stderr, "hearth run: %llu register records, %llu events, %llu alerts, %llu dead letters, %llu saves\n",
           (unsigned long long)st.register_records, (unsigned long long)st.events, (unsigned long long)st.alerts,
           (unsigned long long)st.deadletters, (unsigned long long)st.commits);
   if (rc) fprintf(stderr, "hearth run: %s\n", err);
   hr_rulepack_free(rules);
+  hr_cfg_free(&extra);
   return rc ? 1 : 0;
 }
 
@@ -654,6 +707,14 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "ingest") == 0) return cmd_ingest(argc - 1, argv + 1);
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "state") == 0) return cmd_state(argc - 1, argv + 1);
+  if (strcmp(cmd, "config") == 0 && argc == 3 && strcmp(argv[2], "example") == 0) {
+    hr_buf b = {0};
+    hr_cfg_document(hr_run_config_keys, hr_run_config_nkeys, "hearth run configuration (hearth run --config FILE)",
+                    HR_RUN_CONFIG_PREFIX_NOTE, &b);
+    fputs(b.data, stdout);
+    hr_buf_free(&b);
+    return 0;
+  }
   fprintf(stderr, "hearth: unknown command '%s'\n\n%s", cmd, usage_main);
   return 2;
 }

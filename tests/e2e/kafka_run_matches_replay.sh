@@ -61,9 +61,13 @@ sed -n 1p "$S/feeds/custody.jsonl" | sed 's/2026-10-01T10:13:27.830768+01:00/202
 wait_for hearth.alerts.v1 $((want + 1)) 20 || fail "the consumer did not carry on after bad input"
 stop_run
 
-# Restart: resumes from the saved offsets, raises nothing again.
+# Restart, this time from a configuration file (with a librdkafka property passed through):
+# resumes from the saved offsets, raises nothing again.
 before=$(count hearth.alerts.v1)
-start_run
+printf 'brokers = %s\nstate_dir = %s\nrules = %s\ncommit_ms = 100\nkafka.fetch.wait.max.ms = 20\n' \
+  "$B" "$WORK/state" "$RULES" >"$WORK/hearth.conf"
+"$HEARTH" run --config "$WORK/hearth.conf" 2>>"$WORK/run.err" &
+run_pid=$!
 sleep 3
 stop_run
 [ "$(count hearth.alerts.v1)" -eq "$before" ] || fail "a restart raised alerts again"
