@@ -96,7 +96,7 @@ bench: $(HEARTH)
 	@tests/bench/bench.sh $(BUILD)
 
 demo: $(HEARTH)
-	@HEARTH=$(HEARTH) deploy/demo-offline.sh
+	$(HEARTH) demo
 
 fuzz-build: $(BUILD)/.deps-ok $(PB_H)
 	@tests/fuzz/build.sh $(BUILD)/fuzz
@@ -120,4 +120,4 @@ clean:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # The binary finds the test oracle (hearth synth) in the source tree it was built from.
-$(BUILD)/obj/broker/cli/main.o: CFLAGS += -DHEARTH_SOURCE_DIR='"$(CURDIR)"'
+$(BUILD)/obj/broker/cli/main.o $(BUILD)/obj/broker/cli/demo.o: CFLAGS += -DHEARTH_SOURCE_DIR='"$(CURDIR)"'

@@ -45,6 +45,7 @@ static const char usage_main[] =
     "  devkafka      a Kafka mock cluster on loopback with Hearth's topics (development, tests)\n"
     "  ingest        parse an agency file and produce canonical records to Kafka\n"
     "  run           the live broker: register and events from Kafka, alerts to Kafka\n"
+    "  demo          everything on one machine: mock Kafka, a synthetic LA, live alerts\n"
     "  state dump    print the core's saved state (LMDB) as sorted hex lines, to compare stores\n"
     "  config example  print every hearth run setting with its default (a config file)\n"
     "  version       print the version\n"
@@ -144,7 +145,9 @@ static const char usage_run[] =
     "  --config FILE  settings as 'key = value' lines; every key and its default is in\n"
     "                 deploy/hearth.conf.example ('hearth config example' prints it). Options\n"
     "                 given on the command line override the file.\n"
-    "  -X k=v         a librdkafka property for both clients, verbatim (as kafka.k = v in the file)\n";
+    "  -X k=v         a librdkafka property for both clients, verbatim (as kafka.k = v in the file)\n"
+    "  --print        also print each alert as a readable line on standard output\n"
+    "  --grace-ms N   reorder grace (grace_ms): agreement with replay for N ms of latency\n";
 
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {{"config", required_argument, 0, 'C'},
@@ -154,8 +157,11 @@ static int cmd_run(int argc, char **argv) {
                                        {"default-la", required_argument, 0, 'l'},
                                        {"group", required_argument, 0, 'g'},
                                        {"commit-ms", required_argument, 0, 'c'},
+                                       {"print", no_argument, 0, 'p'},
+                                       {"grace-ms", required_argument, 0, 'G'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
+  int print_alerts = 0;
   hr_run_settings set;
   memset(&set, 0, sizeof set);
   hr_cfg_extra extra;
@@ -184,12 +190,14 @@ static int cmd_run(int argc, char **argv) {
     const char *key = NULL;
     switch (c) {
     case 'C': break;
+    case 'p': print_alerts = 1; break;
     case 'b': key = "brokers"; break;
     case 's': key = "state_dir"; break;
     case 'R': key = "rules"; break;
     case 'l': key = "default_la"; break;
     case 'g': key = "group"; break;
     case 'c': key = "commit_ms"; break;
+    case 'G': key = "grace_ms"; break;
     case 'X':
       if (props.n == sizeof props.kv / sizeof props.kv[0])
         rc = 2;
@@ -234,6 +242,8 @@ static int cmd_run(int argc, char **argv) {
   o.engine.mh_providers = set.mh_providers;
   o.engine.link_agency_ids = set.link_agency_ids;
   o.props = &props;
+  o.print_alerts = print_alerts;
+  o.grace_ms = set.grace_ms;
   hr_run_stats st;
   rc = hr_run(&o, &st, err, sizeof err);
   fprintf(stderr, "hearth run: %llu register records, %llu events, %llu alerts, %llu dead letters, %llu saves\n",
@@ -284,6 +294,8 @@ static int cmd_state(int argc, char **argv) {
   hr_store_close(st);
   return rc ? 1 : 0;
 }
+
+int hr_cli_demo(int argc, char **argv); /* demo.c */
 
 static int cmd_devkafka(int argc, char **argv) {
   static const struct option opts[] = {{"brokers", required_argument, 0, 'b'},
@@ -706,6 +718,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "devkafka") == 0) return cmd_devkafka(argc - 1, argv + 1);
   if (strcmp(cmd, "ingest") == 0) return cmd_ingest(argc - 1, argv + 1);
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "demo") == 0) return hr_cli_demo(argc - 1, argv + 1);
   if (strcmp(cmd, "state") == 0) return cmd_state(argc - 1, argv + 1);
   if (strcmp(cmd, "config") == 0 && argc == 3 && strcmp(argv[2], "example") == 0) {
     hr_buf b = {0};

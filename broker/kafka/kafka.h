@@ -37,6 +37,11 @@ rd_kafka_conf_t *hr_kafka_conf(const char *brokers, const hr_kafka_props *props,
 /* hearth devkafka: a mock cluster on loopback with Hearth's topics; prints the bootstrap servers
  * as the first line of stdout, runs until SIGINT or SIGTERM. Returns the exit status. */
 int hr_devkafka_main(int brokers, int partitions);
+/* The same cluster hosted by the caller (hearth demo): start, bootstrap servers, stop. */
+typedef struct hr_devkafka hr_devkafka;
+hr_devkafka *hr_devkafka_start(int brokers, int partitions, char *err, size_t errsz);
+const char *hr_devkafka_bootstraps(const hr_devkafka *d);
+void hr_devkafka_stop(hr_devkafka *d); /* accepts NULL */
 
 typedef struct hr_ingest_stats {
   uint64_t records;     /* events or register records produced */
@@ -67,6 +72,8 @@ typedef struct hr_run_opts {
   hr_engine_config engine;
   const hr_kafka_props *props; /* librdkafka properties for both clients */
   uint64_t commit_ms;          /* how often state and offsets are saved (default 200) */
+  int print_alerts;            /* also print each alert as one readable line on stdout */
+  uint64_t grace_ms;           /* hold events this long for ordering across partitions; 0 = none */
 } hr_run_opts;
 
 typedef struct hr_run_stats {

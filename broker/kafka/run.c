@@ -21,6 +21,7 @@
 
 #include "hr_buf.h"
 #include "hr_err.h"
+#include "hr_time.h"
 #include "kafka.h"
 #include "state.h"
 
@@ -31,6 +32,7 @@
 typedef struct held {
   rd_kafka_message_t *m;
   Hearth__V1__AgencyEvent *ev;
+  uint64_t arrived_ms; /* loop time it was consumed */
   struct held *next;
 } held;
 
@@ -51,6 +53,7 @@ typedef struct run {
   uv_loop_t loop;
   uv_poll_t poll;
   uv_timer_t commit_timer;
+  uv_timer_t release_timer; /* with a grace period: releases held events as their grace ends */
   uv_signal_t sigint, sigterm;
   int64_t next_offset[2][MAX_PARTITIONS]; /* [0] register, [1] events: next offset to consume */
   int nparts[2];
@@ -88,6 +91,21 @@ static int produce(run *r, const char *topic, const char *key, const void *val, 
   }
 }
 
+/* One readable line per alert, for people watching (hearth demo, hearth run --print). */
+static void print_alert(const Hearth__V1__Alert *a) {
+  char when[HR_ISO_MAX];
+  hr_format_uk_instant(a->raised_at_us, when);
+  printf("%.16s  %-6s %-23s %-9s -> %s %s; children: ", when, a->severity, a->rule_id, a->la_code,
+         a->route && a->route->to_case == HEARTH__V1__ROUTE__TO_KEY_WORKER_ID ? "key worker" : "front door of",
+         a->route && a->route->to_case == HEARTH__V1__ROUTE__TO_KEY_WORKER_ID ? a->route->key_worker_id
+         : a->route && a->route->to_case == HEARTH__V1__ROUTE__TO_FRONT_DOOR  ? a->route->front_door
+                                                                              : "?");
+  for (size_t i = 0; i < a->n_children; i++)
+    printf("%s%s", i ? ", " : "", a->children[i]);
+  printf("%s\n    %s\n", a->n_children ? "" : "none known", a->explanation);
+  fflush(stdout);
+}
+
 static void on_alert(void *ud, const Hearth__V1__Alert *a) {
   run *r = ud;
   size_t n = hearth__v1__alert__get_packed_size(a);
@@ -100,6 +118,7 @@ static void on_alert(void *ud, const Hearth__V1__Alert *a) {
   hearth__v1__alert__pack(a, (uint8_t *)r->val.data);
   if (produce(r, HR_TOPIC_ALERTS, a->la_code ? a->la_code : "", r->val.data, n)) r->failed = 1;
   r->st->alerts++;
+  if (r->o->print_alerts) print_alert(a);
 }
 
 static void deadletter(run *r, const rd_kafka_message_t *m, const char *reason, const char *message) {
@@ -193,6 +212,14 @@ static void release(run *r) {
       if (best < 0 || held_before(f->head, r->pending[best].head)) best = p;
     }
     if (best < 0 || (blocked && r->npending < MAX_BUFFERED)) return;
+    /* A partition is caught up but may yet receive an earlier event: with a grace period, hold
+     * each event that long after it arrived (the reorder buffer of DESIGN.md). */
+    int all_held = 1;
+    for (int p = 0; p < r->nparts[1]; p++)
+      if (!r->pending[p].head) all_held = 0;
+    if (!all_held && r->o->grace_ms && r->npending < MAX_BUFFERED &&
+        r->pending[best].head->arrived_ms + r->o->grace_ms > uv_now(&r->loop))
+      return;
     fifo *f = &r->pending[best];
     held *h = f->head;
     f->head = h->next;
@@ -239,6 +266,7 @@ static int take_message(run *r, rd_kafka_message_t *m) {
   }
   h->m = m;
   h->ev = ev;
+  h->arrived_ms = uv_now(&r->loop);
   h->next = NULL;
   fifo *f = &r->pending[m->partition];
   if (f->tail)
@@ -327,6 +355,7 @@ static void drain(run *r) {
 static void stop(run *r) {
   uv_poll_stop(&r->poll);
   uv_timer_stop(&r->commit_timer);
+  uv_timer_stop(&r->release_timer);
   uv_signal_stop(&r->sigint);
   uv_signal_stop(&r->sigterm);
   uv_stop(&r->loop);
@@ -340,6 +369,12 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   }
   if (status < 0) return;
   drain(r); /* to empty: librdkafka writes the fd only when the queue becomes non-empty */
+  if (r->failed) stop(r);
+}
+
+static void on_release_timer(uv_timer_t *h) {
+  run *r = h->data;
+  if (r->npending) release(r);
   if (r->failed) stop(r);
 }
 
@@ -504,13 +539,15 @@ int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz) {
   rd_kafka_queue_io_event_enable(r->queue, r->pipe_w, "1", 1);
   uv_loop_init(&r->loop);
   loop_ready = 1;
-  r->poll.data = r->commit_timer.data = r->sigint.data = r->sigterm.data = r;
+  r->poll.data = r->commit_timer.data = r->release_timer.data = r->sigint.data = r->sigterm.data = r;
   uv_poll_init(&r->loop, &r->poll, r->pipe_r);
   uv_timer_init(&r->loop, &r->commit_timer);
+  uv_timer_init(&r->loop, &r->release_timer);
   uv_signal_init(&r->loop, &r->sigint);
   uv_signal_init(&r->loop, &r->sigterm);
   uv_poll_start(&r->poll, UV_READABLE, on_readable);
   uv_timer_start(&r->commit_timer, on_commit_timer, o->commit_ms, o->commit_ms);
+  if (o->grace_ms) uv_timer_start(&r->release_timer, on_release_timer, 10, 10);
   uv_signal_start(&r->sigint, on_signal, SIGINT);
   uv_signal_start(&r->sigterm, on_signal, SIGTERM);
   drain(r); /* messages that arrived before the IO event was enabled */
@@ -521,6 +558,7 @@ done:
   if (loop_ready) {
     uv_close((uv_handle_t *)&r->poll, NULL);
     uv_close((uv_handle_t *)&r->commit_timer, NULL);
+    uv_close((uv_handle_t *)&r->release_timer, NULL);
     uv_close((uv_handle_t *)&r->sigint, NULL);
     uv_close((uv_handle_t *)&r->sigterm, NULL);
     uv_run(&r->loop, UV_RUN_DEFAULT); /* run the close callbacks */

@@ -17,6 +17,9 @@ const hr_cfg_key hr_run_config_keys[] = {
     {"group", HR_CFG_STRING, "hearth-broker", F(group), 0, 0, "Kafka consumer group id of this broker."},
     {"commit_ms", HR_CFG_UINT, "200", F(commit_ms), 1, 60000,
      "How often, in milliseconds, state and offsets are saved (after the batch's alerts are acknowledged)."},
+    {"grace_ms", HR_CFG_UINT, "0", F(grace_ms), 0, 60000,
+     "Reorder grace: hold each event this many milliseconds so that events arriving on other partitions "
+     "are applied in event-time order (agreement with hearth replay, at the cost of latency; 0 = none)."},
     {"mh_services", HR_CFG_STRING, "710 711 712 713 715 720 721 722 723 724 725 726 727 730", F(mh_services), 0, 0,
      "Treatment function codes (PV1-10) that are mental-health inpatient care, space-separated."},
     {"mh_providers", HR_CFG_STRING, "", F(mh_providers), 0, 0,

@@ -15,6 +15,7 @@ typedef struct hr_run_settings {
   const char *mh_services;
   const char *mh_providers;
   uint64_t commit_ms;
+  uint64_t grace_ms;
   int link_agency_ids;
 } hr_run_settings;
 
