@@ -104,7 +104,8 @@ int hr_cli_demo(int argc, char **argv) {
     fprintf(stderr, "hearth demo: cannot read the rule pack %s (give --rules FILE)\n", rules);
     return 1;
   }
-  char dir[] = "/tmp/hearth-demo-XXXXXX";
+  char dir[32] = "/tmp/hearth-demo-";
+  memset(dir + strlen(dir), 'X', 6); /* mkdtemp's template suffix */
   if (!mkdtemp(dir)) {
     fprintf(stderr, "hearth demo: cannot create a work directory: %s\n", strerror(errno));
     return 1;
