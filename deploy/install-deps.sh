@@ -16,8 +16,9 @@ set -eu
 #   clang-format                  make format-check (part of make test)
 #   python3                       the independent test oracle and alert comparison tool
 #   kcat                          a real Kafka client used by the integration tests
+#   protobuf-compiler             protoc --encode: tests write canonical events by hand for kcat
 PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev liblmdb-dev librdkafka-dev \
-libuv1-dev libssl-dev clang libclang-rt-14-dev clang-format python3 kcat"
+libuv1-dev libssl-dev clang libclang-rt-14-dev clang-format python3 kcat protobuf-compiler"
 
 missing=""
 for p in $PKGS; do

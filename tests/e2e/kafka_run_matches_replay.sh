@@ -59,6 +59,28 @@ grep -q "no feed" "$WORK/dl.txt" || fail "the unknown feed should be dead-letter
 sed -n 1p "$S/feeds/custody.jsonl" | sed 's/2026-10-01T10:13:27.830768+01:00/2026-12-20T10:00:00+00:00/; s/A8369BE/Z9999ZZ/g' >"$WORK/new.jsonl"
 "$HEARTH" ingest custody --brokers "$B" "$WORK/new.jsonl" 2>/dev/null
 wait_for hearth.alerts.v1 $((want + 1)) 20 || fail "the consumer did not carry on after bad input"
+
+# A real client produces a custody record: kcat sends a canonical AgencyEvent written by protoc
+# from text (no Hearth code on that path); the broker alerts and kcat reads the alert back.
+before=$(count hearth.alerts.v1)
+cat >"$WORK/custody.txt" <<'TXT'
+feed: FEED_CUSTODY
+event_time_us: 1797760800000000
+source: "kcat"
+position: 1
+la_code: "E06000023"
+subject { nhs_number: "9998889111" date_of_birth: "1975-02-24" family_name: "JONES" family_name_norm: "JONES" }
+custody { event_type: "prison-offender-events.prisoner.received" kind: CUSTODY_KIND_RECEIVED reason: "ADMISSION"
+          effect: CUSTODY_EFFECT_STARTS noms_number: "K1234KC" }
+TXT
+protoc --proto_path="$ROOT/schemas" --encode=hearth.v1.AgencyEvent hearth/v1/event.proto \
+  <"$WORK/custody.txt" >"$WORK/custody.bin" || fail "protoc could not encode the custody event"
+kcat -P -b "$B" -t hearth.events.v1 -k 'noms|K1234KC' "$WORK/custody.bin"
+wait_for hearth.alerts.v1 $((before + 1)) 20 || fail "no alert for the custody record kcat produced"
+kcat -C -b "$B" -t hearth.alerts.v1 -e -q -f '%S:%s' | python3 "$ROOT/tests/tools/kcat_alert_ids.py" --summary >"$WORK/last.txt"
+# The sample already raised one such alert (its own reception in October): this is the second.
+[ "$(grep -c "^E06000023 parental_custody P00033,P00034$" "$WORK/last.txt")" -eq 2 ] ||
+  fail "kcat did not read back the parental_custody alert for P00032's children: $(cat "$WORK/last.txt")"
 stop_run
 
 # Restart, this time from a configuration file (with a librdkafka property passed through):

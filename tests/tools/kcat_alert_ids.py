@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Alert ids from kcat output in the format '%S:%s' (payload length, colon, payload).
 
-  kcat -C -b B -t hearth.alerts.v1 -e -q -f '%S:%s' | kcat_alert_ids.py > ids.txt
+  kcat -C -b B -t hearth.alerts.v1 -e -q -f '%S:%s' | kcat_alert_ids.py [--summary] > ids.txt
 
-Decodes just field 1 (alert_id, a string) of each hearth.v1.Alert: tag 0x0A, varint length,
-bytes. Prints one id per line, in topic order. No protobuf library needed.
+Decodes the string fields of each hearth.v1.Alert (wire format, no protobuf library needed) and
+prints one alert_id per line in topic order; with --summary, "la_code rule_id child,child..."
 """
 import sys
 
@@ -20,15 +20,17 @@ def varint(b, i):
         shift += 7
 
 
-def alert_id(msg):
+def strings(msg):
+    """Field number -> list of the string values it holds (the Alert's own fields only)."""
+    out = {}
     i = 0
     while i < len(msg):
         key, i = varint(msg, i)
         field, wire = key >> 3, key & 7
         if wire == 2:
             n, i = varint(msg, i)
-            if field == 1:
-                return msg[i:i + n].decode()
+            if field in (1, 2, 5, 7):  # alert_id, rule_id, la_code, children
+                out.setdefault(field, []).append(msg[i:i + n].decode())
             i += n
         elif wire == 0:
             _, i = varint(msg, i)
@@ -38,7 +40,9 @@ def alert_id(msg):
             i += 4
         else:
             raise ValueError("unexpected wire type %d" % wire)
-    raise ValueError("alert without alert_id")
+    if 1 not in out:
+        raise ValueError("alert without alert_id")
+    return out
 
 
 data = sys.stdin.buffer.read()
@@ -46,5 +50,9 @@ i = 0
 while i < len(data):
     colon = data.index(b":", i)
     n = int(data[i:colon])
-    print(alert_id(data[colon + 1:colon + 1 + n]))
+    f = strings(data[colon + 1:colon + 1 + n])
+    if "--summary" in sys.argv:
+        print(f.get(5, [""])[0], f[2][0], ",".join(f.get(7, [])))
+    else:
+        print(f[1][0])
     i = colon + 1 + n
