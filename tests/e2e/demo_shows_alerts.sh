@@ -3,6 +3,7 @@
 # summary; with its reorder grace the live alerts agree with hearth replay on the same LA.
 source "$(dirname "$0")/lib.sh"
 families=40
+ls -d /tmp/hearth-demo-* 2>/dev/null | sort >"$WORK/before" || true
 timeout 120 "$HEARTH" demo --families $families --seed 3 --speed 20000 >"$WORK/demo.out" 2>"$WORK/demo.err" ||
   fail "hearth demo failed: $(tail -5 "$WORK/demo.err" "$WORK/demo.out")"
 grep -q "^Summary" "$WORK/demo.out" || fail "no summary"
@@ -13,4 +14,5 @@ replay_dir "$WORK/la" "$WORK/replay.jsonl" --default-la E09000007 --quiet
 want=$(wc -l <"$WORK/replay.jsonl")
 grep -q "events, $want alerts" "$WORK/demo.out" || fail "the demo raised other than replay's $want alerts: $(grep 'hearth run:' "$WORK/demo.out")"
 [ "$shown" -eq "$want" ] || fail "$shown alert lines shown, $want raised"
-[ -z "$(ls -d /tmp/hearth-demo-* 2>/dev/null)" ] || fail "the demo left its work directory behind"
+ls -d /tmp/hearth-demo-* 2>/dev/null | sort >"$WORK/after" || true
+cmp -s "$WORK/before" "$WORK/after" || fail "the demo left its work directory behind: $(comm -13 "$WORK/before" "$WORK/after")"
