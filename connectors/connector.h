@@ -37,6 +37,9 @@ const char *hr_input_kind_name(hr_input_kind kind);
 const char *hr_input_connector_name(hr_input_kind kind);
 /* Feed of an event input; FEED_UNSPECIFIED for register inputs. */
 Hearth__V1__Feed hr_input_feed(hr_input_kind kind);
+/* REFERENCE section 6 tie order of events at the same instant: NRPF 0, custody 1, inpatient 2,
+ * attendance 3 (register changes come before all of them). Replay and the live broker share it. */
+int hr_feed_order(Hearth__V1__Feed feed);
 /* The kind named "persons", "custody", ... (as hr_input_kind_name); 0 or HR_EINVAL. */
 int hr_input_kind_from_name(const char *name, hr_input_kind *kind);
 

@@ -48,3 +48,12 @@ void hr_event_key(const Hearth__V1__AgencyEvent *ev, hr_buf *k) {
   default: break;
   }
 }
+
+int hr_feed_order(Hearth__V1__Feed feed) {
+  switch (feed) {
+  case HEARTH__V1__FEED__FEED_NRPF: return 0;
+  case HEARTH__V1__FEED__FEED_CUSTODY: return 1;
+  case HEARTH__V1__FEED__FEED_INPATIENT: return 2;
+  default: return 3;
+  }
+}

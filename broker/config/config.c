@@ -8,27 +8,12 @@
 
 #include "hr_buf.h"
 #include "hr_err.h"
+#include "hr_suggest.h"
 
 static const hr_cfg_key *find(const hr_cfg_key *keys, size_t n, const char *key, size_t klen) {
   for (size_t i = 0; i < n; i++)
     if (strlen(keys[i].key) == klen && memcmp(keys[i].key, key, klen) == 0) return &keys[i];
   return NULL;
-}
-
-static size_t distance(const char *a, size_t la, const char *b) {
-  size_t lb = strlen(b), prev[65], cur[65];
-  if (la > 64 || lb > 64) return 99;
-  for (size_t j = 0; j <= lb; j++)
-    prev[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    cur[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      size_t s = prev[j - 1] + (a[i - 1] != b[j - 1]), d = prev[j] + 1, in = cur[j - 1] + 1;
-      cur[j] = s < d ? (s < in ? s : in) : (d < in ? d : in);
-    }
-    memcpy(prev, cur, (lb + 1) * sizeof *prev);
-  }
-  return prev[lb];
 }
 
 static int set_value(const hr_cfg_key *k, const char *v, size_t vlen, void *target, hr_cfg_extra *extra, char *why,
@@ -145,7 +130,7 @@ int hr_cfg_parse(const hr_cfg_key *keys, size_t nkeys, const char *prefix, const
       const char *best = NULL;
       size_t bd = 4;
       for (size_t i = 0; i < nkeys; i++) {
-        size_t d = distance(kstart, klen, keys[i].key);
+        size_t d = hr_edit_distance(kstart, klen, keys[i].key);
         if (d < bd) bd = d, best = keys[i].key;
       }
       snprintf(err, errsz, "%s:%u: unknown setting '%.*s'%s%s%s", file, line, (int)(klen > 60 ? 60 : klen), kstart,

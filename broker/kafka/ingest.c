@@ -51,20 +51,7 @@ static uint8_t *val_room(ingest *g, size_t n) {
 }
 
 static int produce(ingest *g, const char *topic, const void *key, size_t klen, const void *val, size_t vlen) {
-  for (;;) {
-    rd_kafka_resp_err_t e = rd_kafka_producev(g->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY((void *)key, klen),
-                                              RD_KAFKA_V_VALUE((void *)val, vlen),
-                                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-    if (!e) {
-      rd_kafka_poll(g->rk, 0);
-      return 0;
-    }
-    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      snprintf(g->first_error, sizeof g->first_error, "%s", rd_kafka_err2str(e));
-      return HR_EIO;
-    }
-    rd_kafka_poll(g->rk, 100); /* the local queue is full: wait for deliveries, back-pressure */
-  }
+  return hr_kafka_produce(g->rk, topic, key, klen, val, vlen, g->first_error, sizeof g->first_error);
 }
 
 static int produce_deadletter(ingest *g, const hr_deadletter *d) {

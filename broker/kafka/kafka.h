@@ -34,6 +34,11 @@ typedef struct hr_kafka_props {
  * NULL with a message naming the property on an unknown key or bad value. */
 rd_kafka_conf_t *hr_kafka_conf(const char *brokers, const hr_kafka_props *props, char *err, size_t errsz);
 
+/* Produces one message (copied), waiting while librdkafka's local queue is full: back-pressure,
+ * never a drop. Serves delivery reports after queueing. 0, or HR_EIO with the reason in err. */
+int hr_kafka_produce(rd_kafka_t *rk, const char *topic, const void *key, size_t klen, const void *val, size_t vlen,
+                     char *err, size_t errsz);
+
 /* hearth devkafka: a mock cluster on loopback with Hearth's topics; prints the bootstrap servers
  * as the first line of stdout, runs until SIGINT or SIGTERM. Returns the exit status. */
 int hr_devkafka_main(int brokers, int partitions);

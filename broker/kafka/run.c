@@ -78,17 +78,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 }
 
 static int produce(run *r, const char *topic, const char *key, const void *val, size_t vlen) {
-  for (;;) {
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        r->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY((void *)key, strlen(key)),
-        RD_KAFKA_V_VALUE((void *)val, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-    if (!e) return 0;
-    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      snprintf(r->err, sizeof r->err, "cannot produce to %s: %s", topic, rd_kafka_err2str(e));
-      return HR_EIO;
-    }
-    rd_kafka_poll(r->producer, 50);
-  }
+  return hr_kafka_produce(r->producer, topic, key, strlen(key), val, vlen, r->err, sizeof r->err);
 }
 
 /* One readable line per alert, for people watching (hearth demo, hearth run --print). */
@@ -183,17 +173,11 @@ static void apply_event(run *r, const rd_kafka_message_t *m, Hearth__V1__AgencyE
   r->batch_changes++;
 }
 
-/* REFERENCE 6 order, as hearth replay: instant, then NRPF, custody, inpatient, attendance,
- * then position in the source. */
-static int feed_rank(int feed) {
-  return feed == HEARTH__V1__FEED__FEED_NRPF        ? 0
-         : feed == HEARTH__V1__FEED__FEED_CUSTODY   ? 1
-         : feed == HEARTH__V1__FEED__FEED_INPATIENT ? 2
-                                                    : 3;
-}
+/* REFERENCE 6 order, as hearth replay: instant, feed (hr_feed_order), position in the source. */
 static int held_before(const held *a, const held *b) {
   if (a->ev->event_time_us != b->ev->event_time_us) return a->ev->event_time_us < b->ev->event_time_us;
-  if (feed_rank(a->ev->feed) != feed_rank(b->ev->feed)) return feed_rank(a->ev->feed) < feed_rank(b->ev->feed);
+  if (hr_feed_order(a->ev->feed) != hr_feed_order(b->ev->feed))
+    return hr_feed_order(a->ev->feed) < hr_feed_order(b->ev->feed);
   return a->ev->position < b->ev->position;
 }
 

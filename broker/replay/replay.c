@@ -180,15 +180,6 @@ static void release_behind(mapped *m, uint64_t *released, uint64_t offset) {
   *released = upto;
 }
 
-static int feed_rank(hr_input_kind k) {
-  switch (k) {
-  case HR_INPUT_NRPF: return 0;
-  case HR_INPUT_CUSTODY: return 1;
-  case HR_INPUT_INPATIENT: return 2;
-  default: return 3;
-  }
-}
-
 static int cmp_index(const void *a, const void *b) {
   const index_entry *x = a, *y = b;
   if (x->t != y->t) return x->t < y->t ? -1 : 1;
@@ -340,7 +331,7 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
 
   for (size_t i = 0; i < o->nfeeds; i++) {
     cursor *c = &cur[i];
-    c->rank = feed_rank(o->feeds[i].kind);
+    c->rank = hr_feed_order(hr_input_feed(o->feeds[i].kind));
     c->input = i;
     c->kind = o->feeds[i].kind;
     c->path = o->feeds[i].path;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "hr_sha256.h"
+#include "hr_suggest.h"
 #include "hr_time.h"
 #include "rules_int.h"
 
@@ -109,24 +110,6 @@ static void fail_at(parser *ps, uint32_t line, uint32_t col, const char *fmt, ..
 }
 #define FAIL(ps, ...) fail_at((ps), (ps)->t.line, (ps)->t.col, __VA_ARGS__)
 
-static size_t edit_distance(const char *a, size_t la, const char *b) {
-  size_t lb = strlen(b);
-  if (la > 40 || lb > 40) return 99;
-  size_t prev[41], cur[41];
-  for (size_t j = 0; j <= lb; j++)
-    prev[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    cur[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-      size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-      cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-    }
-    memcpy(prev, cur, (lb + 1) * sizeof *prev);
-  }
-  return prev[lb];
-}
-
 /* " (did you mean 'x'?)" for the nearest of names within distance 3, else "". */
 static const char *suggest(const char *word, size_t len, const char *const *names, size_t stride, size_t count,
                            char *buf, size_t bufsz) {
@@ -135,7 +118,7 @@ static const char *suggest(const char *word, size_t len, const char *const *name
   for (size_t i = 0; i < count; i++) {
     const char *n = *(const char *const *)((const char *)names + i * stride);
     if (!n) continue;
-    size_t d = edit_distance(word, len, n);
+    size_t d = hr_edit_distance(word, len, n);
     if (d < best) best = d, pick = n;
   }
   if (!pick) return "";
