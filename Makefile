@@ -21,7 +21,7 @@ PB_H    := $(PB_C:.c=.h)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 INCS    := -I$(GEN) -Ibroker/common -Iconnectors -Irules/src -Ibroker/core -Ibroker/store \
-           -Ibroker/replay -Ibroker/synth -Ibroker/kafka -Ibroker/config -Itests/unit
+           -Ibroker/replay -Ibroker/synth -Ibroker/kafka -Ibroker/config -Ibroker/link -Ibroker/archive -Ibroker/backtest -Ibroker/connect -Itests/unit
 ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 SANLD   := -fsanitize=address,undefined
@@ -30,12 +30,13 @@ OPT     ?= -O2 -g
 SANLD   :=
 endif
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
-LDLIBS  := -lrdkafka -luv -lprotobuf-c -llmdb -lpthread -lm
+LDLIBS  := -lrdkafka -luv -lprotobuf-c -llmdb -lssl -lcrypto -lpthread -lm
 LDFLAGS += $(SANLD)
 
 # The library: everything but the command-line front end.
 LIB_SRC := $(wildcard broker/common/*.c connectors/*.c rules/src/*.c broker/core/*.c \
-             broker/store/*.c broker/replay/*.c broker/synth/*.c broker/kafka/*.c broker/config/*.c)
+             broker/store/*.c broker/replay/*.c broker/synth/*.c broker/kafka/*.c broker/config/*.c \
+             broker/link/*.c broker/archive/*.c broker/backtest/*.c broker/connect/*.c)
 CLI_SRC := $(wildcard broker/cli/*.c)
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(PB_C:.c=.o)
 CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
@@ -88,12 +89,16 @@ test: $(BUILD)/.deps-ok
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 tests-build
 	@tests/run.sh build build/asan
 
-# TESTS=name make test-one: one test by (part of its) name, plain build.
+# TESTS=name make test-one: the tests whose name contains name, in $(BUILD) (default: build).
 test-one: tests-build
-	@tests/run.sh --only "$(TESTS)" build
+	@tests/run.sh --only "$(TESTS)" $(BUILD)
 
-bench: $(HEARTH)
+bench: $(HEARTH) $(BUILD)/bench/kafka_bench
 	@tests/bench/bench.sh $(BUILD)
+
+$(BUILD)/bench/kafka_bench: $(BUILD)/obj/tests/bench/kafka_bench.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 demo: $(HEARTH)
 	$(HEARTH) demo

@@ -40,6 +40,16 @@ Hearth__V1__Feed hr_input_feed(hr_input_kind kind);
 /* REFERENCE section 6 tie order of events at the same instant: NRPF 0, custody 1, inpatient 2,
  * attendance 3 (register changes come before all of them). Replay and the live broker share it. */
 int hr_feed_order(Hearth__V1__Feed feed);
+/* The order key of an encoded AgencyEvent, read from the wire without decoding it (the live
+ * broker orders events before it decodes them): fields 1 feed, 2 event_time_us, 4 position, and
+ * whether a payload (fields 10-13) is present. 0, or -1 when the bytes are not protobuf. */
+typedef struct hr_order_key {
+  int64_t time_us;
+  int feed; /* as on the wire, capped at 1000: check it is a known feed */
+  uint64_t position;
+  int has_payload;
+} hr_order_key;
+int hr_event_order_key(const uint8_t *p, size_t n, hr_order_key *key);
 /* The kind named "persons", "custody", ... (as hr_input_kind_name); 0 or HR_EINVAL. */
 int hr_input_kind_from_name(const char *name, hr_input_kind *kind);
 
@@ -144,6 +154,9 @@ void hr_event_key(const Hearth__V1__AgencyEvent *ev, struct hr_buf *out);
  * reason_code, field, message, raw (as a string, invalid UTF-8 replaced). */
 struct hr_buf;
 void hr_deadletter_to_json(const hr_deadletter *dl, struct hr_buf *out);
+/* The canonical DeadLetter message for hearth.deadletter.v1: the fields point into dl (valid
+ * while it is), the raw record cut to its first 4 KiB (raw_truncated says so). */
+void hr_deadletter_to_proto(const hr_deadletter *dl, Hearth__V1__DeadLetter *out);
 
 /* ---- normalisation shared by the parsers and the broker -------------------------------- */
 

@@ -54,6 +54,21 @@ void hr_deadletter_to_json(const hr_deadletter *dl, hr_buf *out) {
   hr_buf_putc(out, '}');
 }
 
+void hr_deadletter_to_proto(const hr_deadletter *d, Hearth__V1__DeadLetter *dl) {
+  hearth__v1__dead_letter__init(dl);
+  dl->source = (char *)d->source;
+  dl->position = d->position;
+  dl->feed = hr_input_feed(d->input);
+  dl->connector = (char *)hr_input_connector_name(d->input);
+  dl->reason_code = (char *)hr_dl_reason_code(d->reason);
+  dl->field = (char *)d->field;
+  dl->message = (char *)d->message;
+  size_t raw = d->raw_len > 4096 ? 4096 : d->raw_len;
+  dl->raw.data = (uint8_t *)d->raw;
+  dl->raw.len = raw;
+  dl->raw_truncated = raw < d->raw_len;
+}
+
 size_t hr__printable(const char *s, size_t n, char *out, size_t cap) {
   /* Keeps printable ASCII and valid UTF-8 (not C1 controls); anything else becomes '?'. Cuts at
    * HR_DL_VALUE_MAX bytes on a character boundary and marks the cut with "...". */

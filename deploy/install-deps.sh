@@ -17,8 +17,14 @@ set -eu
 #   python3                       the independent test oracle and alert comparison tool
 #   kcat                          a real Kafka client used by the integration tests
 #   protobuf-compiler             protoc --encode: tests write canonical events by hand for kcat
+#   nodejs, npm                   a real HL7 client from the npm registry (node-hl7-client, installed
+#                                 by the tests under the build directory) for the MLLP connector tests
+#   curl, openssl                 HTTPS posts with client certificates; throwaway test certificates
 PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev liblmdb-dev librdkafka-dev \
-libuv1-dev libssl-dev clang libclang-rt-14-dev clang-format python3 kcat protobuf-compiler"
+libuv1-dev libssl-dev clang libclang-rt-14-dev clang-format python3 kcat protobuf-compiler nodejs curl openssl"
+# npm: Debian packages it apart from nodejs; a nodejs from elsewhere (NodeSource) bundles it and
+# conflicts with Debian's npm package, so it is asked for only when the command is missing.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 
 missing=""
 for p in $PKGS; do

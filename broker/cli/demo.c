@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "kafka.h"
 #include "synth.h"
 
@@ -72,7 +73,6 @@ static void print_last_line(const char *path, const char *prefix) {
   if (*last) fputs(last, stdout);
 }
 
-int hr_cli_demo(int argc, char **argv);
 int hr_cli_demo(int argc, char **argv) {
   static const struct option opts[] = {{"families", required_argument, 0, 'n'},
                                        {"seed", required_argument, 0, 's'},

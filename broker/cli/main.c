@@ -11,11 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "connector.h"
 #include "hr_buf.h"
 #include "hr_err.h"
 #include "hr_time.h"
 #include "kafka.h"
+#include "link.h"
 #include "run_config.h"
 #include "state.h"
 #include "store.h"
@@ -42,12 +44,18 @@ static const char usage_main[] =
     "  replay        run the core over register and feed files, writing alerts as JSON lines\n"
     "  synth         generate a synthetic LA (register, four feeds, expected alerts)\n"
     "  rules check   check rule files and report errors with file:line:col\n"
+    "  rules test    run rule unit tests: register rows, events, expected alerts\n"
+    "  rules backtest  replay the event archive with a new (and a baseline) rule pack: what changes\n"
+    "  archive check   check every record of an event archive and print what it holds\n"
     "  devkafka      a Kafka mock cluster on loopback with Hearth's topics (development, tests)\n"
     "  ingest        parse an agency file and produce canonical records to Kafka\n"
+    "  connect       agency connector services: HL7 over MLLP, HTTPS posts, CSV drop folders\n"
     "  run           the live broker: register and events from Kafka, alerts to Kafka\n"
     "  demo          everything on one machine: mock Kafka, a synthetic LA, live alerts\n"
     "  state dump    print the core's saved state (LMDB) as sorted hex lines, to compare stores\n"
-    "  config example  print every hearth run setting with its default (a config file)\n"
+    "  link          probabilistic record linkage of CSV files; link train, explain, bench\n"
+    "  config example  print every hearth run setting with its default (a config file);\n"
+    "                  'config example connect' does the same for hearth connect\n"
     "  version       print the version\n"
     "\n"
     "'hearth COMMAND --help' explains a command.\n";
@@ -57,6 +65,7 @@ static const char usage_replay[] =
     "                     [--deadletter FILE] [--default-la CODE] [--mh-provider ODS]...\n"
     "                     [--mh-services \"710 711 ...\"] [--link-agency-ids] [--state DIR]\n"
     "                     [--from WHEN] [--until WHEN] [--stats-json FILE] [--parse-only] [--quiet]\n"
+    "                     [--archive DIR] [--link-params FILE|default]\n"
     "\n"
     "Runs Hearth's core over files: the LA register in DIR (persons.csv, relationships.csv,\n"
     "key_workers.csv, assignments.csv) and any of the four agency feeds, merged in event-time\n"
@@ -65,11 +74,7 @@ static const char usage_replay[] =
     "  --feed KIND=FILE   KIND is custody (JSON lines), inpatient (HL7 v2 messages), attendance\n"
     "                     (CSV) or nrpf (CSV). Repeat for each feed; any may be left out; the same\n"
     "                     kind may be given twice (a redelivery changes nothing).\n"
-    "  --deadletter FILE  write records that cannot be used, with the reason, as JSON lines\n"
-    "  --default-la CODE  LA for alerts whose record names none (unknown_dependants)\n"
-    "  --mh-provider ODS  a sending facility (MSH-4) whose every spell is mental-health care\n"
-    "  --mh-services LIST treatment function codes that are MH care (default: REFERENCE's list)\n"
-    "  --link-agency-ids  also resolve by a prison number or hospital spell linked earlier\n"
+    "  --deadletter FILE  write records that cannot be used, with the reason, as JSON lines\n" HR_CLI_ENGINE_USAGE
     "  --state DIR        keep the core's state in an LMDB store in DIR: loaded before the run,\n"
     "                     saved after it, so a later replay of newer files carries on from it\n"
     "  --quiet            no summary on stderr\n"
@@ -77,6 +82,9 @@ static const char usage_replay[] =
     "  --until WHEN       apply only events before WHEN\n"
     "  --stats-json FILE  write run figures (events/s, peak RSS, persons) as one JSON object\n"
     "  --parse-only       read and merge the feeds but apply nothing (a benchmark baseline)\n"
+    "  --archive DIR      append every register record and event applied to the event archive in\n"
+    "                     DIR (created if missing); what it already holds is not added again\n"
+    "                     (broker/archive/README.md); 'hearth rules backtest' reads it\n"
     "\n"
     "Exit status: 0 when the replay ran (bad records are dead-lettered, not fatal); 1 when it\n"
     "could not run (missing file, bad rules); 2 for bad usage.\n";
@@ -97,12 +105,18 @@ static const char usage_synth[] =
 
 static const char usage_rules[] =
     "usage: hearth rules check FILE...\n"
+    "       hearth rules test [--rules PACK] [--verbose] FILE...\n"
+    "       hearth rules backtest --archive DIR --rules NEW [--baseline OLD] [--from D] [--to D] ...\n"
     "\n"
-    "Compiles each rule file and reports the first error in each as file:line:col: message.\n"
-    "Exit status 0 when every file is valid.\n";
+    "check: compiles each rule file and reports the first error in each as file:line:col: message.\n"
+    "Exit status 0 when every file is valid.\n"
+    "test: runs rule unit tests (register rows, events, expected alerts; rules/README.md) through\n"
+    "the engine and prints a diff for each failing test ('hearth rules test --help').\n"
+    "backtest: replays the event archive with a new and a baseline pack and reports what the change\n"
+    "adds and removes ('hearth rules backtest --help').\n";
 
 static const char usage_devkafka[] =
-    "usage: hearth devkafka [--brokers N] [--partitions N]\n"
+    "usage: hearth devkafka [--brokers N] [--partitions N] [--control FIFO|-]\n"
     "\n"
     "Starts librdkafka's mock cluster on loopback with the topics hearth.register.v1,\n"
     "hearth.events.v1, hearth.alerts.v1 and hearth.deadletter.v1, prints the bootstrap servers as\n"
@@ -111,7 +125,18 @@ static const char usage_devkafka[] =
     "consumers must keep up with producers.\n"
     "\n"
     "  --brokers N      brokers in the cluster (default 3)\n"
-    "  --partitions N   partitions per topic (default 6)\n";
+    "  --partitions N   partitions per topic (default 6)\n"
+    "  --control PATH   read fault-injection commands, one per line, from the FIFO PATH (created\n"
+    "                   if missing) or from standard input for -; each is answered on standard\n"
+    "                   output with \"ok ...\" or \"error ...\":\n"
+    "                     down B | up B             broker B (1..N) refuses connections / serves again\n"
+    "                     rtt B MS                  broker B answers MS milliseconds late\n"
+    "                     errors REQUEST COUNT ERR  the next COUNT requests of a kind fail with the\n"
+    "                                               broker error ERR (e.g. NOT_LEADER_FOR_PARTITION);\n"
+    "                                               REQUEST: produce, fetch, listoffsets, metadata,\n"
+    "                                               offsetcommit, offsetfetch, findcoordinator,\n"
+    "                                               apiversions, initproducerid\n"
+    "                     clear REQUEST             drop the errors still queued for that kind\n";
 
 static const char usage_ingest[] =
     "usage: hearth ingest KIND --brokers HOST:PORT[,...] [-X key=value]... [FILE|-]\n"
@@ -147,7 +172,20 @@ static const char usage_run[] =
     "                 given on the command line override the file.\n"
     "  -X k=v         a librdkafka property for both clients, verbatim (as kafka.k = v in the file)\n"
     "  --print        also print each alert as a readable line on standard output\n"
-    "  --grace-ms N   reorder grace (grace_ms): agreement with replay for N ms of latency\n";
+    "  --grace-ms N   reorder grace (grace_ms): agreement with replay for N ms of latency\n"
+    "  --archive DIR  (archive_dir) append every register record and event applied to the event\n"
+    "                 archive in DIR, synced before each save; hearth rules backtest reads it\n"
+    "  --stop-after N save and stop once N events were applied (tests, benchmarks, batch catch-up)\n";
+
+/* A whole decimal number, all of s; 0 or -1. */
+static int parse_u64(const char *s, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s || *end || *s == '-') return -1;
+  *out = v;
+  return 0;
+}
 
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {{"config", required_argument, 0, 'C'},
@@ -159,9 +197,12 @@ static int cmd_run(int argc, char **argv) {
                                        {"commit-ms", required_argument, 0, 'c'},
                                        {"print", no_argument, 0, 'p'},
                                        {"grace-ms", required_argument, 0, 'G'},
+                                       {"archive", required_argument, 0, 'A'},
+                                       {"stop-after", required_argument, 0, 'S'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int print_alerts = 0;
+  uint64_t stop_after = 0;
   hr_run_settings set;
   memset(&set, 0, sizeof set);
   hr_cfg_extra extra;
@@ -191,6 +232,12 @@ static int cmd_run(int argc, char **argv) {
     switch (c) {
     case 'C': break;
     case 'p': print_alerts = 1; break;
+    case 'S':
+      if (parse_u64(optarg, &stop_after) || !stop_after) {
+        fprintf(stderr, "hearth run: --stop-after takes a positive number of events, not '%s'\n", optarg);
+        rc = 2;
+      }
+      break;
     case 'b': key = "brokers"; break;
     case 's': key = "state_dir"; break;
     case 'R': key = "rules"; break;
@@ -198,6 +245,7 @@ static int cmd_run(int argc, char **argv) {
     case 'g': key = "group"; break;
     case 'c': key = "commit_ms"; break;
     case 'G': key = "grace_ms"; break;
+    case 'A': key = "archive_dir"; break;
     case 'X':
       if (props.n == sizeof props.kv / sizeof props.kv[0])
         rc = 2;
@@ -241,9 +289,19 @@ static int cmd_run(int argc, char **argv) {
   o.engine.mh_services = set.mh_services;
   o.engine.mh_providers = set.mh_providers;
   o.engine.link_agency_ids = set.link_agency_ids;
+  static hr_link_params link_params; /* borrowed by the engine for the whole run */
+  if (set.link_params && *set.link_params) {
+    if (hr_cli_link_params_load(set.link_params, &link_params)) {
+      hr_cfg_free(&extra);
+      return 1;
+    }
+    o.engine.link_params = &link_params;
+  }
   o.props = &props;
   o.print_alerts = print_alerts;
   o.grace_ms = set.grace_ms;
+  o.stop_after_events = stop_after;
+  o.archive_dir = set.archive_dir && *set.archive_dir ? set.archive_dir : NULL;
   hr_run_stats st;
   rc = hr_run(&o, &st, err, sizeof err);
   fprintf(stderr, "hearth run: %llu register records, %llu events, %llu alerts, %llu dead letters, %llu saves\n",
@@ -295,18 +353,19 @@ static int cmd_state(int argc, char **argv) {
   return rc ? 1 : 0;
 }
 
-int hr_cli_demo(int argc, char **argv); /* demo.c */
-
 static int cmd_devkafka(int argc, char **argv) {
   static const struct option opts[] = {{"brokers", required_argument, 0, 'b'},
                                        {"partitions", required_argument, 0, 'p'},
+                                       {"control", required_argument, 0, 'c'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int brokers = 3, partitions = 6, c;
+  const char *control = NULL;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
     case 'b': brokers = atoi(optarg); break;
     case 'p': partitions = atoi(optarg); break;
+    case 'c': control = optarg; break;
     case 'h': fputs(usage_devkafka, stdout); return 0;
     default: fputs(usage_devkafka, stderr); return 2;
     }
@@ -315,7 +374,7 @@ static int cmd_devkafka(int argc, char **argv) {
     fprintf(stderr, "hearth devkafka: --brokers must be 1 to 16 and --partitions 1 to 256\n\n%s", usage_devkafka);
     return 2;
   }
-  return hr_devkafka_main(brokers, partitions);
+  return hr_devkafka_main(brokers, partitions, control);
 }
 
 static int parse_kind(const char *s, size_t n, hr_input_kind *k);
@@ -335,7 +394,12 @@ static int cmd_ingest(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "X:", opts, NULL)) != -1) {
     switch (c) {
     case 'b': brokers = optarg; break;
-    case 'r': rate = strtoull(optarg, NULL, 10); break;
+    case 'r':
+      if (parse_u64(optarg, &rate)) {
+        fprintf(stderr, "hearth ingest: --rate takes events per second, a whole number, not '%s'\n", optarg);
+        return 2;
+      }
+      break;
     case 'f': {
       const char *eq = strchr(optarg, '=');
       if (!eq || nfeeds == HR_REPLAY_MAX_FEEDS || parse_kind(optarg, (size_t)(eq - optarg), &feeds[nfeeds].kind)) {
@@ -411,24 +475,26 @@ static int cmd_replay(int argc, char **argv) {
                                        {"rules", required_argument, 0, 'R'},
                                        {"out", required_argument, 0, 'o'},
                                        {"deadletter", required_argument, 0, 'd'},
-                                       {"default-la", required_argument, 0, 'l'},
-                                       {"mh-provider", required_argument, 0, 'p'},
-                                       {"mh-services", required_argument, 0, 's'},
-                                       {"link-agency-ids", no_argument, 0, 'k'},
+                                       HR_CLI_ENGINE_LONGOPTS,
                                        {"quiet", no_argument, 0, 'q'},
                                        {"stats-json", required_argument, 0, 'J'},
                                        {"parse-only", no_argument, 0, 'P'},
                                        {"state", required_argument, 0, 'S'},
                                        {"from", required_argument, 0, 'F'},
                                        {"until", required_argument, 0, 'U'},
+                                       {"archive", required_argument, 0, 'A'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   hr_replay_opts o;
   memset(&o, 0, sizeof o);
   const char *rules_path = NULL, *out_path = NULL, *dl_path = NULL, *stats_path = NULL;
-  char providers[4096] = "";
-  int quiet = 0, c;
+  static hr_cli_engine_opts eo; /* borrowed by the engine for the whole replay */
+  int quiet = 0, c, e;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if ((e = hr_cli_engine_option(c, optarg, &o.engine, &eo, "hearth replay"))) {
+      if (e < 0) return 2;
+      continue;
+    }
     switch (c) {
     case 'r': o.register_dir = optarg; break;
     case 'f': {
@@ -451,21 +517,11 @@ static int cmd_replay(int argc, char **argv) {
     case 'R': rules_path = optarg; break;
     case 'o': out_path = optarg; break;
     case 'd': dl_path = optarg; break;
-    case 'l': o.engine.default_la = optarg; break;
-    case 'p':
-      if (strlen(providers) + strlen(optarg) + 2 > sizeof providers) {
-        fprintf(stderr, "hearth replay: too many --mh-provider codes\n");
-        return 2;
-      }
-      strcat(providers, " ");
-      strcat(providers, optarg);
-      break;
-    case 's': o.engine.mh_services = optarg; break;
-    case 'k': o.engine.link_agency_ids = 1; break;
     case 'q': quiet = 1; break;
     case 'J': stats_path = optarg; break;
     case 'P': o.parse_only = 1; break;
     case 'S': o.state_dir = optarg; break;
+    case 'A': o.archive_dir = optarg; break;
     case 'F':
     case 'U': {
       int64_t t;
@@ -493,7 +549,6 @@ static int cmd_replay(int argc, char **argv) {
             optind < argc ? "unexpected argument" : "--register, --rules and --out are required", usage_replay);
     return 2;
   }
-  o.engine.mh_providers = providers;
   char err[1024];
   hr_rulepack *rules = hr_rulepack_load(rules_path, err, sizeof err);
   if (!rules) {
@@ -545,6 +600,10 @@ static int cmd_replay(int argc, char **argv) {
   getrusage(RUSAGE_SELF, &ru);
   if (!quiet || rc) {
     hr_replay_summary_print(&sum, rules, stderr);
+    if (o.engine.link_params)
+      fprintf(stderr, "probabilistic tier: %llu linked, %llu for review, %llu ambiguous (left unmatched)\n",
+              (unsigned long long)sum.engine.matched_by_tier[5], (unsigned long long)sum.engine.link_review,
+              (unsigned long long)sum.engine.link_ambiguous);
     fprintf(stderr, "time: %.3f s (%.0f events/s); peak RSS %ld KiB; engine state %zu KiB\n", secs,
             secs > 0 ? (double)total / secs : 0.0, ru.ru_maxrss, sum.engine_bytes / 1024);
   }
@@ -678,6 +737,7 @@ static int cmd_synth(int argc, char **argv) {
 }
 
 static int cmd_rules(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "test") == 0) return hr_cli_rules_test(argc - 1, argv + 1);
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "check") != 0) {
     fputs(usage_rules, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
     return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
@@ -714,12 +774,19 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "replay") == 0) return cmd_replay(argc - 1, argv + 1);
   if (strcmp(cmd, "synth") == 0) return cmd_synth(argc - 1, argv + 1);
+  if (strcmp(cmd, "rules") == 0 && argc >= 3 && strcmp(argv[2], "backtest") == 0)
+    return hr_cli_backtest(argc - 2, argv + 2);
   if (strcmp(cmd, "rules") == 0) return cmd_rules(argc - 1, argv + 1);
+  if (strcmp(cmd, "archive") == 0) return hr_cli_archive(argc - 1, argv + 1);
   if (strcmp(cmd, "devkafka") == 0) return cmd_devkafka(argc - 1, argv + 1);
   if (strcmp(cmd, "ingest") == 0) return cmd_ingest(argc - 1, argv + 1);
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "demo") == 0) return hr_cli_demo(argc - 1, argv + 1);
+  if (strcmp(cmd, "link") == 0) return hr_cli_link(argc - 1, argv + 1);
+  if (strcmp(cmd, "connect") == 0) return hr_cli_connect(argc - 1, argv + 1);
   if (strcmp(cmd, "state") == 0) return cmd_state(argc - 1, argv + 1);
+  if (strcmp(cmd, "config") == 0 && argc == 4 && strcmp(argv[2], "example") == 0 && strcmp(argv[3], "connect") == 0)
+    return hr_cli_connect_config_example();
   if (strcmp(cmd, "config") == 0 && argc == 3 && strcmp(argv[2], "example") == 0) {
     hr_buf b = {0};
     hr_cfg_document(hr_run_config_keys, hr_run_config_nkeys, "hearth run configuration (hearth run --config FILE)",

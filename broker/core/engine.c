@@ -7,6 +7,7 @@
 
 #include "engine_int.h"
 #include "hr_err.h"
+#include "link.h"
 
 void hr__link_agency_id(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint32_t person);
 
@@ -33,9 +34,16 @@ hr_engine *hr_engine_new(const hr_engine_config *cfg, const hr_rulepack *pack, c
   }
   if (cfg) e->cfg = *cfg;
   e->default_la = NONE;
+  e->last_la = NONE;
   if (e->cfg.default_la && *e->cfg.default_la) e->default_la = hr__intern_cstr(e, e->cfg.default_la);
   if (load_code_set(&e->mh_services, e->cfg.mh_services ? e->cfg.mh_services : default_mh_services) ||
       load_code_set(&e->mh_providers, e->cfg.mh_providers ? e->cfg.mh_providers : "")) {
+    snprintf(err, errsz, "out of memory");
+    hr_engine_free(e);
+    return NULL;
+  }
+  /* Tier 5 indexes the register as it is loaded (register.c), so it exists before any record. */
+  if (e->cfg.link_params && !(e->linkix = hr_link_index_new())) {
     snprintf(err, errsz, "out of memory");
     hr_engine_free(e);
     return NULL;
@@ -63,6 +71,7 @@ void hr_engine_free(hr_engine *e) {
                     &e->spell_keys,  &e->unmatched_nrpf, &e->agency_links, &e->seen_events,  &e->alert_keys};
   for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
     hr_map_free(maps[i]);
+  hr_link_index_free(e->linkix);
   for (uint32_t i = 0; i < e->facts.n; i++) {
     facts *f = hr__facts_at(e, i);
     hr__vec_free(&f->custody);
@@ -151,7 +160,7 @@ static int apply_custody(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint32
   snprintf(key, sizeof key, "custody|%s|%lld", c->noms_number, (long long)e->t);
   uint32_t epk = hr__intern_cstr(e, key);
   e->trig_record = hr__str(e, VEC_AT(e->evs, evidence, evi).record);
-  snprintf(e->trig_detail, sizeof e->trig_detail, "%s", detail);
+  snprintf(e->trig_detail, sizeof e->trig_detail, "%s%s", detail, e->link_note);
   return hr__run_rules(e, HR_TRIGGER_CUSTODY_START, subject, sk, epk, fn, ud) ? HR_ENOMEM : 0;
 }
 
@@ -178,11 +187,11 @@ static int mh_spell_starts(hr_engine *e, uint32_t sp, uint32_t subject, const He
   char key[600];
   snprintf(key, sizeof key, "spell|%s|%lld", hr__str(e, s->key), (long long)s->admitted);
   uint32_t epk = hr__intern_cstr(e, key);
+  /* Intern before taking trig_record: interning may move the string table it points into. */
+  uint32_t sk = hr__intern_cstr(e, hr__pid(e, subject));
   e->trig_record = hr__str(e, VEC_AT(e->evs, evidence, evi).record);
-  snprintf(e->trig_detail, sizeof e->trig_detail, "%s", detail);
-  return hr__run_rules(e, HR_TRIGGER_MH_SPELL_START, subject, hr__intern_cstr(e, hr__pid(e, subject)), epk, fn, ud)
-             ? HR_ENOMEM
-             : 0;
+  snprintf(e->trig_detail, sizeof e->trig_detail, "%s%s", detail, e->link_note);
+  return hr__run_rules(e, HR_TRIGGER_MH_SPELL_START, subject, sk, epk, fn, ud) ? HR_ENOMEM : 0;
 }
 
 static int apply_inpatient(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint32_t subject, hr_alert_fn fn,
@@ -281,7 +290,7 @@ static int apply_nrpf(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uint32_t 
   snprintf(key, sizeof key, "nrpf|%s|%lld", hr__str(e, sk), (long long)e->t);
   uint32_t epk = hr__intern_cstr(e, key);
   e->trig_record = hr__str(e, VEC_AT(e->evs, evidence, evi).record);
-  snprintf(e->trig_detail, sizeof e->trig_detail, "%s", detail);
+  snprintf(e->trig_detail, sizeof e->trig_detail, "%s%s", detail, e->link_note);
   return hr__run_rules(e, HR_TRIGGER_NRPF_BEGINS, subject, sk, epk, fn, ud) ? HR_ENOMEM : 0;
 }
 
@@ -325,6 +334,12 @@ int hr_engine_apply(hr_engine *e, const Hearth__V1__AgencyEvent *ev, hr_alert_fn
   e->trig_feed = ev->feed;
   e->trig_record = "";
   e->trig_detail[0] = '\0';
+  /* The rules may need the event's LA as an interned string (an alert's LA): intern it now,
+   * because interning can move the string table that evidence pointers taken later point into. */
+  if (ev->la_code && *ev->la_code && (e->last_la == NONE || strcmp(hr__str(e, e->last_la), ev->la_code) != 0)) {
+    e->last_la = hr__intern_cstr(e, ev->la_code); /* events mostly repeat the last LA: no lookup */
+    if (e->last_la == NONE) return HR_ENOMEM;
+  }
   int dup;
   switch (ev->payload_case) {
   case HEARTH__V1__AGENCY_EVENT__PAYLOAD_CUSTODY:
@@ -352,6 +367,7 @@ int hr_engine_apply(hr_engine *e, const Hearth__V1__AgencyEvent *ev, hr_alert_fn
     e->stats.matched++;
     e->stats.matched_by_tier[tier]++;
     if (tier >= 1 && tier <= 3) hr__link_agency_id(e, ev, subject);
+    /* not tier 5: a probabilistic link is not evidence enough to tie an agency id to a person */
   } else if (tier < 0) {
     e->stats.unmatched++;
     e->stats.ambiguous++;
@@ -386,5 +402,6 @@ size_t hr_engine_memory(const hr_engine *e) {
   b += (size_t)e->evs.cap * sizeof(evidence) + (size_t)e->spells.cap * sizeof(spell);
   for (uint32_t i = 0; i < e->att.n; i++)
     b += (size_t)VEC_AT(e->att, attendance, i).ndays * 16 / 7;
+  if (e->linkix) b += hr_link_index_bytes(e->linkix); /* tier 5, when on */
   return b;
 }

@@ -27,6 +27,10 @@ typedef struct hr_engine_config {
   const char *mh_services;  /* space-separated treatment function codes; NULL = REFERENCE's */
   const char *mh_providers; /* space-separated ODS codes of MH providers; NULL = none */
   int link_agency_ids;      /* resolve by an agency id linked earlier (READING R8); 0 = off */
+  /* Probabilistic identity resolution (broker/link) as a fifth tier, after every reference tier
+   * has failed: NULL = off, the default (REFERENCE's tiers only). Borrowed: must outlive the
+   * engine. A record links when exactly one register person reaches link_weight. */
+  const struct hr_link_params *link_params;
 } hr_engine_config;
 
 typedef struct hr_engine hr_engine;
@@ -53,10 +57,14 @@ typedef struct hr_engine_stats {
   uint64_t events[5];  /* by Feed value */
   uint64_t duplicates; /* redelivered events that changed nothing */
   uint64_t matched, unmatched, ambiguous;
-  uint64_t matched_by_tier[5]; /* 1 NHS number, 2 UPN, 3 demographics, 4 agency id */
+  uint64_t matched_by_tier[6]; /* 1 NHS number, 2 UPN, 3 demographics, 4 agency id, 5 probabilistic */
+  uint64_t link_review;        /* tier 5: best candidate between the review and the link weight */
+  uint64_t link_ambiguous;     /* tier 5: two or more candidates at the link weight */
   uint64_t marks_not_child;    /* attendance marks for a person who is not a child */
   uint64_t alerts;
   uint64_t suppressed; /* alerts held back by a cooldown or already raised */
+  uint64_t rule_evals; /* rule conditions evaluated: only rules whose `on` matches an event run */
+  uint64_t pending;    /* alerts held back because a `for` duration had not yet passed */
   uint64_t persons, relationships, key_workers, assignments;
 } hr_engine_stats;
 void hr_engine_stats_get(const hr_engine *e, hr_engine_stats *out);

@@ -124,6 +124,7 @@ struct hr_engine {
   hr_engine_config cfg;
   const hr_rulepack *pack;
   uint32_t default_la; /* interned; NONE when not configured */
+  uint32_t last_la;    /* the last event LA interned by hr_engine_apply; NONE before any */
 
   hr_map strings;                                       /* interned strings: value = id (insertion index) */
   hr_map person_ids;                                    /* person_id -> person index */
@@ -145,6 +146,11 @@ struct hr_engine {
   vec spells;            /* spell */
   hr_map unmatched_nrpf; /* unmatched NRPF subject key -> facts index */
   hr_map agency_links;   /* noms / facility|visit -> person (link_agency_ids) */
+  /* Tier 5 (cfg.link_params): the register's blocking index, by person index; NULL when off. */
+  struct hr_link_index *linkix;
+  /* The current event's tier-5 link, weight and contributions, appended to its evidence detail;
+   * "" when the event was not linked by tier 5. */
+  char link_note[320];
 
   hr_map seen_events; /* custody, inpatient, NRPF identities already processed */
   hr_map alert_keys;  /* rule|group key -> index into last_alert */
@@ -161,7 +167,7 @@ struct hr_engine {
   int32_t date;
   int trig_feed;           /* evidence of the triggering event: feed, source record id */
   const char *trig_record; /* points into the event or the interned strings */
-  char trig_detail[96];
+  char trig_detail[96 + 320];
 
   hr_engine_stats stats;
   uint64_t *alerts_by_rule;
@@ -210,6 +216,12 @@ int hr__spell_counts(const hr_engine *e, uint32_t spell);
 int hr__attendance_record(hr_engine *e, uint32_t child, int32_t day, int session, uint8_t code);
 void hr__attendance_window(const hr_engine *e, uint32_t child, int32_t day, int32_t weeks, uint32_t *possible,
                            uint32_t *absent);
+/* The same over the ndays calendar days ending on day (inclusive). */
+void hr__attendance_window_days(const hr_engine *e, uint32_t child, int32_t day, int32_t ndays, uint32_t *possible,
+                                uint32_t *absent);
+/* NRPF status beginnings (a record that turned the status to nrpf, in processing order) at
+ * instants in [lo, hi]: how many, and the latest (*latest, its evidence *ev) when any. */
+uint32_t hr__nrpf_begins(const facts *f, int64_t lo, int64_t hi, int64_t *latest, uint32_t *ev);
 uint8_t hr__mark_code_index(const char *code, int *category);
 
 /* checkpoint.c: remember what changed. */

@@ -86,7 +86,10 @@ static hr_value fact_cb(void *ud, uint32_t p, hr_fact_id f, const hr_fact_args *
   case HR_FACT_ABSENT_SESSIONS: {
     if (p == NONE) return undef();
     uint32_t possible, absent;
-    hr__attendance_window(e, p, e->date, a->weeks, &possible, &absent);
+    if (a->days)
+      hr__attendance_window_days(e, p, e->date, a->days, &possible, &absent);
+    else
+      hr__attendance_window(e, p, e->date, a->weeks, &possible, &absent);
     if (f == HR_FACT_POSSIBLE_SESSIONS) return num(possible, 1);
     if (f == HR_FACT_ABSENT_SESSIONS) return num(absent, 1);
     if (possible == 0 || possible < (uint32_t)a->min_sessions) return undef();
@@ -120,6 +123,40 @@ static hr_value fact_cb(void *ud, uint32_t p, hr_fact_id f, const hr_fact_args *
       }
     }
     return yes(held);
+  }
+  case HR_FACT_COUNT:
+  case HR_FACT_DAYS_SINCE: {
+    /* Events of one kind that started at or before the event (count: within the window). */
+    facts *fs = facts_for(c, p);
+    int64_t lo = f == HR_FACT_COUNT ? e->t - a->window_us : INT64_MIN, latest = INT64_MIN;
+    uint32_t n = 0, latest_ev = NONE;
+    if (fs && a->event == HR_TRIGGER_NRPF_BEGINS) {
+      n = hr__nrpf_begins(fs, lo, e->t, &latest, &latest_ev);
+    } else if (fs && a->event == HR_TRIGGER_CUSTODY_START) {
+      for (uint32_t i = 0; i < fs->custody.n; i++) {
+        const custody_start *s = &VEC_AT(fs->custody, custody_start, i);
+        if (s->t > e->t || s->t < lo) continue;
+        n++;
+        if (f == HR_FACT_COUNT) add_stored(c, s->ev);
+        if (s->t >= latest) latest = s->t, latest_ev = s->ev;
+      }
+    } else if (fs) {
+      for (uint32_t i = 0; i < fs->mh.n; i++) {
+        const mh_start *s = &VEC_AT(fs->mh, mh_start, i);
+        if (s->t > e->t || s->t < lo || !hr__spell_counts(e, s->spell)) continue;
+        n++;
+        if (f == HR_FACT_COUNT) add_stored(c, s->ev);
+        if (s->t >= latest) latest = s->t, latest_ev = s->ev;
+      }
+    }
+    if (f == HR_FACT_COUNT) {
+      if (a->event == HR_TRIGGER_NRPF_BEGINS && n) add_stored(c, latest_ev);
+      return num(n, 1);
+    }
+    if (!n) return undef();
+    add_stored(c, latest_ev);
+    /* Whole days elapsed: 0 within the first 24 hours, 1 from 24 hours, and so on. */
+    return num((e->t - latest) / HR_US_PER_DAY, 1);
   }
   case HR_FACT_CHILDREN: {
     if (p == NONE) return num(0, 1);
@@ -178,8 +215,9 @@ static void sort_children_by_id(const hr_engine *e, uint32_t *ch, uint32_t n) {
     }
 }
 
-/* READING R23: youngest first (latest date of birth, then lowest person_id). */
-static uint32_t route_key_worker(const hr_engine *e, const group *g) {
+/* READING R23: youngest first (latest date of birth, then lowest person_id). With team = 1,
+ * the team of the first such key worker who has one (a key worker row's team_id). */
+static uint32_t route_key_worker_or_team(const hr_engine *e, const group *g, int team) {
   uint32_t order[MAX_CHILDREN];
   memcpy(order, g->children, g->n * sizeof *order);
   for (uint32_t i = 1; i < g->n; i++)
@@ -193,9 +231,67 @@ static uint32_t route_key_worker(const hr_engine *e, const group *g) {
     }
   for (uint32_t i = 0; i < g->n; i++) {
     uint32_t kw = hr__key_worker_of(e, order[i], e->date);
-    if (kw != NONE) return kw;
+    if (kw == NONE) continue;
+    if (!team) return kw;
+    const char *id = hr__str(e, kw);
+    uint32_t v = hr_map_get(&e->key_workers, id, strlen(id));
+    if (v != HR_MAP_NONE && v >= 2) return v - 2;
   }
   return NONE;
+}
+
+/* `alert per family`: a family is known by its lowest carer's person_id on the date (the
+ * children's carers; siblings with a carer in common share it), else by its lowest child's,
+ * else (no child) by the adult's key. */
+static const char *family_key(hr_engine *e, const group *g, uint32_t subject_key) {
+  const char *best = NULL;
+  for (uint32_t i = 0; i < g->n; i++) {
+    uint32_t carers[MAX_CHILDREN];
+    uint32_t n = hr__related(e, g->children[i], HR_REL_CARER, e->date, carers, MAX_CHILDREN);
+    for (uint32_t j = 0; j < n; j++)
+      if (!best || strcmp(hr__pid(e, carers[j]), best) < 0) best = hr__pid(e, carers[j]);
+  }
+  for (uint32_t i = 0; !best && i < g->n; i++)
+    if (!best || strcmp(hr__pid(e, g->children[i]), best) < 0) best = hr__pid(e, g->children[i]);
+  return best ? best : hr__str(e, subject_key);
+}
+
+/* `for D`: the condition must have held at every evaluation of the rule for this subject (each
+ * event that triggers the rule for them) since an instant at least D of event time earlier. The
+ * instant it began holding is kept in the alert-key table under "for|rule|subject", so state
+ * checkpoints carry it (INT64_MIN: not holding). 1 = fire now, 0 = not (yet), -1 = no memory. */
+static int held_long_enough(hr_engine *e, const hr_rule *r, hr_trigger trig, uint32_t subject, uint32_t subject_key,
+                            int holds) {
+  hr_buf *key = &e->scratch;
+  hr_buf_reset(key);
+  hr_buf_printf(key, "for|%s|%s", r->id,
+                trig == HR_TRIGGER_ATTENDANCE_MARK ? hr__pid(e, subject) : hr__str(e, subject_key));
+  if (key->oom) return -1;
+  if (!holds) {
+    uint32_t slot = hr_map_get(&e->alert_keys, key->data, key->len);
+    if (slot != HR_MAP_NONE && VEC_AT(e->last_alert, int64_t, slot) != INT64_MIN) {
+      VEC_AT(e->last_alert, int64_t, slot) = INT64_MIN;
+      hr__dirty_index(&e->dirty_alerts, slot);
+    }
+    return 0;
+  }
+  int inserted;
+  uint32_t *slot = hr_map_upsert(&e->alert_keys, key->data, key->len, e->last_alert.n, &inserted);
+  if (!slot) return -1;
+  if (inserted) {
+    if (!hr__vec_push(&e->last_alert, sizeof(int64_t))) return -1;
+    VEC_AT(e->last_alert, int64_t, *slot) = INT64_MIN;
+  }
+  int64_t *since = &VEC_AT(e->last_alert, int64_t, *slot);
+  if (*since == INT64_MIN) {
+    *since = e->t;
+    hr__dirty_index(&e->dirty_alerts, *slot);
+  }
+  if (e->t - *since < r->for_us) {
+    e->stats.pending++;
+    return 0;
+  }
+  return 1;
 }
 
 static uint32_t event_la(const hr_engine *e) {
@@ -286,10 +382,14 @@ static void render_explanation(hr_engine *e, const hr_rule *r, hr_trigger trig, 
       hr_buf_puts(out, date);
     else if (IS("weeks"))
       hr_buf_printf(out, "%d", r->explain_weeks);
+    else if (IS("days"))
+      hr_buf_printf(out, "%d", r->explain_days);
     else if (IS("absence_rate")) {
       uint32_t possible = 0, absent = 0;
       if (trig == HR_TRIGGER_ATTENDANCE_MARK && r->explain_weeks)
         hr__attendance_window(e, subject, e->date, r->explain_weeks, &possible, &absent);
+      else if (trig == HR_TRIGGER_ATTENDANCE_MARK && r->explain_days)
+        hr__attendance_window_days(e, subject, e->date, r->explain_days, &possible, &absent);
       if (possible)
         hr_buf_printf(out, "%.1f%% (%u of %u sessions)", 100.0 * absent / possible, absent, possible);
       else
@@ -325,7 +425,15 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
     const hr_rule *r = hr_rulepack_rule(e->pack, idx[k]);
     c.nitems = 0;
     add_item(&c, e->trig_feed, e->t, e->trig_record, e->trig_detail);
-    if (!hr_rule_eval(e->pack, r, &env, subject)) continue;
+    e->stats.rule_evals++;
+    int holds = hr_rule_eval(e->pack, r, &env, subject);
+    if (r->for_us) {
+      int fire = held_long_enough(e, r, trig, subject, subject_key, holds);
+      if (fire < 0) return -1;
+      if (!fire) continue;
+    } else if (!holds) {
+      continue;
+    }
     group groups[8];
     uint32_t ng = build_groups(e, r, trig, subject, groups, 8);
     for (uint32_t g = 0; g < ng; g++) {
@@ -337,6 +445,7 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
       if (r->group & HR_GROUP_SUBJECT) hr_buf_printf(key, "|subject=%s", hr__str(e, subject_key));
       if (r->group & HR_GROUP_EPISODE) hr_buf_printf(key, "|episode=%s", hr__str(e, episode_key));
       if (r->group & HR_GROUP_LA) hr_buf_printf(key, "|la=%s", hr__str(e, groups[g].la));
+      if (r->group & HR_GROUP_FAMILY) hr_buf_printf(key, "|family=%s", family_key(e, &groups[g], subject_key));
       if (key->oom) return -1;
       int inserted;
       uint32_t *slot = hr_map_upsert(&e->alert_keys, key->data, key->len, e->last_alert.n, &inserted);
@@ -369,20 +478,36 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
       for (uint32_t i = 0; i < groups[g].n; i++)
         children[i] = hr__pid(e, groups[g].children[i]);
 
+      /* The first route that reaches someone: a key worker, a key worker's team, a named team,
+       * else the front door of the alert's LA (none when the LA is unknown). */
       Hearth__V1__Route route = HEARTH__V1__ROUTE__INIT;
-      uint32_t kw = NONE;
-      for (uint32_t i = 0; i < r->nroutes && kw == NONE; i++) {
-        if (r->routes[i] == HR_ROUTE_KEY_WORKER)
-          kw = route_key_worker(e, &groups[g]);
-        else
+      for (uint32_t i = 0; i < r->nroutes && route.to_case == HEARTH__V1__ROUTE__TO__NOT_SET; i++) {
+        uint32_t who;
+        switch (r->routes[i]) {
+        case HR_ROUTE_KEY_WORKER:
+        case HR_ROUTE_TEAM:
+          who = route_key_worker_or_team(e, &groups[g], r->routes[i] == HR_ROUTE_TEAM);
+          if (who == NONE) break;
+          if (r->routes[i] == HR_ROUTE_KEY_WORKER) {
+            route.to_case = HEARTH__V1__ROUTE__TO_KEY_WORKER_ID;
+            route.key_worker_id = (char *)hr__str(e, who);
+          } else {
+            route.to_case = HEARTH__V1__ROUTE__TO_TEAM;
+            route.team = (char *)hr__str(e, who);
+          }
           break;
-      }
-      if (kw != NONE) {
-        route.to_case = HEARTH__V1__ROUTE__TO_KEY_WORKER_ID;
-        route.key_worker_id = (char *)hr__str(e, kw);
-      } else if (groups[g].la != NONE) {
-        route.to_case = HEARTH__V1__ROUTE__TO_FRONT_DOOR;
-        route.front_door = (char *)hr__str(e, groups[g].la);
+        case HR_ROUTE_NAMED_TEAM:
+          route.to_case = HEARTH__V1__ROUTE__TO_TEAM;
+          route.team = r->route_team;
+          break;
+        default:
+          if (groups[g].la != NONE) {
+            route.to_case = HEARTH__V1__ROUTE__TO_FRONT_DOOR;
+            route.front_door = (char *)hr__str(e, groups[g].la);
+          }
+          i = r->nroutes; /* the front door ends the list, reached or not */
+          break;
+        }
       }
 
       /* The triggering event first, then the supporting events in time order: the list must
@@ -473,6 +598,10 @@ void hr_alert_to_json(const Hearth__V1__Alert *a, hr_buf *out) {
   } else if (a->route && a->route->to_case == HEARTH__V1__ROUTE__TO_FRONT_DOOR) {
     hr_buf_puts(out, "{\"front_door\":");
     hr_buf_json_cstr(out, a->route->front_door);
+    hr_buf_putc(out, '}');
+  } else if (a->route && a->route->to_case == HEARTH__V1__ROUTE__TO_TEAM) {
+    hr_buf_puts(out, "{\"team\":");
+    hr_buf_json_cstr(out, a->route->team);
     hr_buf_putc(out, '}');
   } else {
     hr_buf_puts(out, "{\"front_door\":null}");

@@ -1,5 +1,6 @@
 /* facts: what the engine remembers about people over time: evidence records, NRPF status
  * timelines, hospital spells, and attendance marks by school day and session. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,13 @@ uint32_t hr__add_evidence(hr_engine *e, int feed, int64_t t, const char *record,
   ev->feed = (uint8_t)feed;
   ev->t = t;
   ev->record = hr__intern_cstr(e, record ? record : "");
-  ev->detail = hr__intern_cstr(e, detail ? detail : "");
+  if (e->link_note[0]) { /* linked probabilistically: the evidence says so, with the weights */
+    char d[96 + sizeof e->link_note];
+    snprintf(d, sizeof d, "%s%s", detail ? detail : "", e->link_note);
+    ev->detail = hr__intern_cstr(e, d);
+  } else {
+    ev->detail = hr__intern_cstr(e, detail ? detail : "");
+  }
   return e->evs.n - 1;
 }
 
@@ -41,6 +48,24 @@ int hr__nrpf_status_at(const facts *f, int64_t t, uint32_t *ev) {
   if (!best) return 0;
   if (ev) *ev = best->ev;
   return best->status;
+}
+
+uint32_t hr__nrpf_begins(const facts *f, int64_t lo, int64_t hi, int64_t *latest, uint32_t *ev) {
+  /* Replays the timeline as it was processed: entry i began NRPF if the status at its effective
+   * instant was not nrpf before it and is nrpf with it (as apply_nrpf decides at the time). */
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < f->nrpf.n; i++) {
+    const nrpf_entry *x = &VEC_AT(f->nrpf, nrpf_entry, i);
+    if (x->status != HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF || x->eff < lo || x->eff > hi) continue;
+    facts prefix = *f;
+    prefix.nrpf.n = i;
+    if (hr__nrpf_status_at(&prefix, x->eff, NULL) == HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF) continue;
+    prefix.nrpf.n = i + 1;
+    if (hr__nrpf_status_at(&prefix, x->eff, NULL) != HEARTH__V1__NRPF_STATUS__NRPF_STATUS_NRPF) continue;
+    if (!n || x->eff >= *latest) *latest = x->eff, *ev = x->ev;
+    n++;
+  }
+  return n;
 }
 
 int hr__spell_counts(const hr_engine *e, uint32_t sp) {
@@ -147,6 +172,22 @@ int hr__attendance_record(hr_engine *e, uint32_t child, int32_t day, int session
   *slot = code;
   count_code(a, day, code, +1);
   return 1;
+}
+
+void hr__attendance_window_days(const hr_engine *e, uint32_t child, int32_t day, int32_t ndays, uint32_t *possible,
+                                uint32_t *absent) {
+  *possible = *absent = 0;
+  const person *ps = &e->persons[child];
+  if (ps->att == NONE || ndays < 1) return;
+  const attendance *a = &VEC_AT(e->att, attendance, ps->att);
+  int32_t first = day - ndays + 1 < a->base ? a->base : day - ndays + 1;
+  int32_t last = day < a->base + (int32_t)a->ndays - 1 ? day : a->base + (int32_t)a->ndays - 1;
+  for (int32_t d = first; d <= last; d++)
+    for (int s = 0; s < 2; s++) {
+      uint8_t c = code_class(a->sessions[(size_t)(d - a->base) * 2 + (size_t)s]);
+      *possible += c == 1 || c == 2;
+      *absent += c == 2;
+    }
 }
 
 void hr__attendance_window(const hr_engine *e, uint32_t child, int32_t day, int32_t weeks, uint32_t *possible,

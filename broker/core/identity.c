@@ -1,9 +1,11 @@
 /* identity: which register person an agency record is about (REFERENCE section 6, "Identity";
  * broker/READING.md R4-R8). Each step finds candidates; exactly one is a match, none passes to
  * the next step, two or more leave the record unmatched. */
+#include <stdio.h>
 #include <string.h>
 
 #include "engine_int.h"
+#include "link.h"
 
 typedef struct step_result {
   uint32_t person;
@@ -58,9 +60,25 @@ static int agency_key(const Hearth__V1__AgencyEvent *ev, hr_buf *b) {
   return !b->oom;
 }
 
+/* "; identity: probabilistic link, weight +19.9 (given exact +6.3, ...)" into e->link_note. */
+static void link_note(hr_engine *e, const hr_link_params *lp, const hr_link_score *sc) {
+  size_t n = sizeof e->link_note;
+  int o = snprintf(e->link_note, n, "; identity: probabilistic link, weight %+.1f (", sc->total);
+  const char *sep = "";
+  for (int f = 0; f < HR_LF_COUNT && o > 0 && (size_t)o < n; f++) {
+    uint8_t l = sc->lv.level[f];
+    if (!lp->use[f] || l == HR_LINK_NULL) continue;
+    o += snprintf(e->link_note + o, n - (size_t)o, "%s%s %s %+.1f", sep, hr_link_field_name((hr_link_field)f),
+                  hr_link_level_name((hr_link_field)f, l), sc->w[f]);
+    sep = ", ";
+  }
+  if (o > 0 && (size_t)o < n) snprintf(e->link_note + o, n - (size_t)o, ")");
+}
+
 uint32_t hr__resolve(hr_engine *e, const Hearth__V1__AgencyEvent *ev, int *tier) {
   const Hearth__V1__Subject *s = ev->subject;
   *tier = 0;
+  e->link_note[0] = '\0';
   if (!s) return NONE;
   int32_t dob = event_dob(s);
   char dobs[11] = "";
@@ -93,6 +111,33 @@ uint32_t hr__resolve(hr_engine *e, const Hearth__V1__AgencyEvent *ev, int *tier)
   if (e->cfg.link_agency_ids && agency_key(ev, &e->scratch)) {
     uint32_t p = hr_map_get(&e->agency_links, e->scratch.data, e->scratch.len);
     if (p != HR_MAP_NONE) return *tier = 4, p;
+  }
+  /* 5 (optional, off by default): probabilistic (broker/link). Links the best person at the
+   * link weight unless the runner-up reaches it too and is within the margin (namesakes with one
+   * birthday: ambiguous); a best candidate between the review and the link weight is counted
+   * for review and left unmatched. */
+  if (e->linkix) {
+    const hr_link_params *lp = e->cfg.link_params;
+    hr_link_rec q;
+    hr_link_rec_from(&q, s->given_name, s->family_name, s->date_of_birth, s->postcode, s->sex);
+    hr_link_match best[2];
+    uint32_t n = hr_link_index_lookup(e->linkix, lp, &q, best, 2, NULL);
+    /* A valid NHS number on the record that is another person's rules that person out: the
+     * reference tiers trust it, so a probabilistic link must not contradict it. */
+    if (n >= 1 && s->nhs_number && *s->nhs_number && e->persons[best[0].id].nhs != NONE &&
+        strcmp(hr_map_key(&e->nhs_index, e->persons[best[0].id].nhs), s->nhs_number) != 0) {
+      e->stats.link_review++;
+      return NONE;
+    }
+    if (n >= 1 && best[0].score.total >= lp->link_weight) {
+      if (n == 2 && hr_link_tied(lp, best[0].score.total, best[1].score.total)) {
+        e->stats.link_ambiguous++;
+        return *tier = -1, NONE;
+      }
+      link_note(e, lp, &best[0].score);
+      return *tier = 5, best[0].id;
+    }
+    if (n >= 1) e->stats.link_review++;
   }
   return NONE;
 }

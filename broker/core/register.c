@@ -6,6 +6,7 @@
 #include "connector.h"
 #include "engine_int.h"
 #include "hr_err.h"
+#include "link.h"
 
 /* ---- interning -------------------------------------------------------------------------- */
 
@@ -148,6 +149,7 @@ static int apply_person(hr_engine *e, const Hearth__V1__Person *ps, int deleted)
   for (int w = 0; w < 4; w++)
     index_unlink(e, idx, w);
   person *p = &e->persons[idx];
+  if (e->linkix) hr_link_index_remove(e->linkix, idx); /* tier 5: refiled below with the new fields */
   if (deleted) {
     p->la = NONE;
     p->dob = HR_DATE_NONE;
@@ -171,6 +173,11 @@ static int apply_person(hr_engine *e, const Hearth__V1__Person *ps, int deleted)
   if (e->scratch.oom || index_link(e, idx, 2, e->scratch.data, e->scratch.len)) return HR_ENOMEM;
   join_key(e, given, family, dob);
   if (e->scratch.oom || index_link(e, idx, 3, e->scratch.data, e->scratch.len)) return HR_ENOMEM;
+  if (e->linkix) {
+    hr_link_rec lr;
+    hr_link_rec_from(&lr, ps->given_name, ps->family_name, dob, ps->postcode, ps->sex);
+    if (hr_link_index_put(e->linkix, idx, &lr)) return HR_ENOMEM;
+  }
   return 0;
 }
 
@@ -252,8 +259,15 @@ int hr__register_apply(hr_engine *e, const Hearth__V1__RegisterRecord *rec) {
     const char *id = rec->key_worker->key_worker_id;
     if (!id || !*id) return HR_EINVAL;
     int inserted;
-    if (!hr_map_upsert(&e->key_workers, id, strlen(id), rec->deleted ? 0 : 1, &inserted)) return HR_ENOMEM;
+    uint32_t *v = hr_map_upsert(&e->key_workers, id, strlen(id), 0, &inserted);
+    if (!v) return HR_ENOMEM;
     if (inserted) e->stats.key_workers++;
+    /* The value says what routing needs: 0 deleted, 1 known without a team, 2 + the interned
+     * team_id (rules may route to the key worker's team). */
+    const char *team = rec->key_worker->team_id;
+    uint32_t tid = !rec->deleted && team && *team ? hr__intern_cstr(e, team) : NONE;
+    if (!rec->deleted && team && *team && tid == NONE) return HR_ENOMEM;
+    *v = rec->deleted ? 0 : tid == NONE ? 1 : tid + 2;
     return 0;
   }
   default: return HR_EINVAL;

@@ -55,18 +55,8 @@ static int produce(ingest *g, const char *topic, const void *key, size_t klen, c
 }
 
 static int produce_deadletter(ingest *g, const hr_deadletter *d) {
-  Hearth__V1__DeadLetter dl = HEARTH__V1__DEAD_LETTER__INIT;
-  dl.source = (char *)d->source;
-  dl.position = d->position;
-  dl.feed = hr_input_feed(d->input);
-  dl.connector = (char *)hr_input_connector_name(d->input);
-  dl.reason_code = (char *)hr_dl_reason_code(d->reason);
-  dl.field = (char *)d->field;
-  dl.message = (char *)d->message;
-  size_t raw = d->raw_len > 4096 ? 4096 : d->raw_len;
-  dl.raw.data = (uint8_t *)d->raw;
-  dl.raw.len = raw;
-  dl.raw_truncated = raw < d->raw_len;
+  Hearth__V1__DeadLetter dl;
+  hr_deadletter_to_proto(d, &dl);
   size_t n = hearth__v1__dead_letter__get_packed_size(&dl);
   uint8_t *v = val_room(g, n);
   if (!v) return HR_ENOMEM;
@@ -215,6 +205,8 @@ static int ingest_open(ingest *g, const char *brokers, const hr_kafka_props *pro
     rd_kafka_conf_destroy(conf);
     return HR_EINVAL;
   }
+  static const char *const topics[] = {HR_TOPIC_EVENTS, HR_TOPIC_REGISTER, HR_TOPIC_DEADLETTER};
+  hr_kafka_warm(g->rk, topics, 3, 2000);
   return 0;
 }
 

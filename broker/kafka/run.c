@@ -10,7 +10,10 @@
  *  2. A commit happens only after the cluster acknowledged every alert of the batch, so a
  *     crash loses no alert: the batch is consumed again from the saved offsets, and the same
  *     alerts are produced again with the same content-derived ids (consumers de-duplicate).
- *  3. A message that cannot be used is dead-lettered with its reason and its offset advances. */
+ *  3. A message that cannot be used is dead-lettered with its reason and its offset advances.
+ *  4. With an archive, every record applied is archived and synced before the commit that saves
+ *     its offset; a record redelivered after a crash is recognised by the archive (by content)
+ *     and not archived twice. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +22,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "archive.h"
+#include "hr_decode.h"
 #include "hr_buf.h"
 #include "hr_err.h"
 #include "hr_time.h"
@@ -28,10 +33,16 @@
 #define MAX_PARTITIONS 256
 #define MAX_BUFFERED 100000 /* events held for ordering; beyond it the earliest is applied anyway */
 
-/* An event consumed but not yet applied (held to be applied in event-time order). */
+/* An event consumed but not yet applied (held to be applied in event-time order). Only its
+ * order key is read from the wire when it arrives; it is decoded when applied. A message that
+ * cannot be used waits in its partition's line too, so that its offset passes in order. */
 typedef struct held {
   rd_kafka_message_t *m;
-  Hearth__V1__AgencyEvent *ev;
+  int64_t time_us; /* REFERENCE 6 order: instant, feed, position */
+  int feed_order;
+  uint64_t position;
+  const char *bad_reason; /* non-NULL: dead-lettered, not applied, when released */
+  const char *bad_message;
   uint64_t arrived_ms; /* loop time it was consumed */
   struct held *next;
 } held;
@@ -46,7 +57,8 @@ typedef struct run {
   const hr_run_opts *o;
   hr_engine *engine;
   hr_store *store;
-  hr_txn *batch; /* the open write transaction of the current batch, or NULL */
+  hr_archive *archive; /* NULL = none; synced before each commit (invariant 4) */
+  hr_txn *batch;       /* the open write transaction of the current batch, or NULL */
   rd_kafka_t *consumer, *producer;
   rd_kafka_queue_t *queue;
   int pipe_r, pipe_w;
@@ -64,7 +76,12 @@ typedef struct run {
   char delivery_error[256];
   hr_buf key, val;
   hr_run_stats *st;
-  int failed; /* a fatal error: stop without committing */
+  hr_arena decode;                    /* events are decoded into it when applied; reset after each */
+  held *spare;                        /* freed held records, reused */
+  const rd_kafka_message_t *applying; /* the event being applied: its timestamp goes on alerts */
+  int failed;                         /* a fatal error: stop without committing */
+  int done;                           /* stop_after_events reached: save and stop */
+  int caught_up;                      /* every events partition has reported its end once */
   char err[512];
 } run;
 
@@ -106,7 +123,14 @@ static void on_alert(void *ud, const Hearth__V1__Alert *a) {
     return;
   }
   hearth__v1__alert__pack(a, (uint8_t *)r->val.data);
-  if (produce(r, HR_TOPIC_ALERTS, a->la_code ? a->la_code : "", r->val.data, n)) r->failed = 1;
+  char ts[24] = "";
+  rd_kafka_timestamp_type_t tstype;
+  int64_t source_ms = r->applying ? rd_kafka_message_timestamp(r->applying, &tstype) : -1;
+  if (source_ms >= 0) snprintf(ts, sizeof ts, "%lld", (long long)source_ms);
+  const char *key = a->la_code ? a->la_code : "";
+  if (hr_kafka_produce_ex(r->producer, HR_TOPIC_ALERTS, key, strlen(key), r->val.data, n, NULL,
+                          ts[0] ? HR_HEADER_SOURCE_TS : NULL, ts, r->err, sizeof r->err))
+    r->failed = 1;
   r->st->alerts++;
   if (r->o->print_alerts) print_alert(a);
 }
@@ -150,6 +174,8 @@ static void apply_register(run *r, const rd_kafka_message_t *m) {
       deadletter(r, m, "missing_field", "the register record has no identity");
     else if (hr_state_put_register(r->batch, rec) == HR_ESTORE)
       r->failed = 1, snprintf(r->err, sizeof r->err, "state store: %s", hr_store_last_error(r->store));
+    else if (r->archive && hr_archive_append_register(r->archive, rec) < 0)
+      r->failed = 1, snprintf(r->err, sizeof r->err, "archive: %s", hr_archive_error(r->archive));
     r->st->register_records++;
     hearth__v1__register_record__free_unpacked(rec, NULL);
   }
@@ -163,33 +189,60 @@ static void apply_event(run *r, const rd_kafka_message_t *m, Hearth__V1__AgencyE
     r->failed = 1;
     return;
   }
+  r->applying = m;
   int rc = hr_engine_apply(r->engine, ev, on_alert, r);
+  r->applying = NULL;
   if (rc == HR_EINVAL)
     deadletter(r, m, "not_parseable", "the event's payload is incomplete");
   else if (rc)
     r->failed = 1, snprintf(r->err, sizeof r->err, "core: %s", hr_strerror(rc));
+  else if (r->archive && hr_archive_append_event(r->archive, ev) < 0)
+    r->failed = 1, snprintf(r->err, sizeof r->err, "archive: %s", hr_archive_error(r->archive));
   r->st->events++;
+  if (r->o->stop_after_events && r->st->events >= r->o->stop_after_events) r->done = 1;
   r->next_offset[1][m->partition] = m->offset + 1;
   r->batch_changes++;
 }
 
 /* REFERENCE 6 order, as hearth replay: instant, feed (hr_feed_order), position in the source. */
 static int held_before(const held *a, const held *b) {
-  if (a->ev->event_time_us != b->ev->event_time_us) return a->ev->event_time_us < b->ev->event_time_us;
-  if (hr_feed_order(a->ev->feed) != hr_feed_order(b->ev->feed))
-    return hr_feed_order(a->ev->feed) < hr_feed_order(b->ev->feed);
-  return a->ev->position < b->ev->position;
+  if (a->time_us != b->time_us) return a->time_us < b->time_us;
+  if (a->feed_order != b->feed_order) return a->feed_order < b->feed_order;
+  return a->position < b->position;
+}
+
+/* Applies (or dead-letters) one held message, whose turn it is. */
+static void release_one(run *r, held *h) {
+  const rd_kafka_message_t *m = h->m;
+  Hearth__V1__AgencyEvent *ev = NULL;
+  if (!h->bad_reason) {
+    ev = (Hearth__V1__AgencyEvent *)hr_decode(&hearth__v1__agency_event__descriptor, m->payload, m->len, &r->decode);
+    if (!ev) h->bad_reason = "not_parseable", h->bad_message = "the event message is not an AgencyEvent (truncated)";
+  }
+  if (ev)
+    apply_event(r, m, ev);
+  else if (!ensure_batch(r)) {
+    deadletter(r, m, h->bad_reason, h->bad_message);
+    r->next_offset[1][m->partition] = m->offset + 1;
+    r->batch_changes++;
+  } else
+    r->failed = 1;
+  hr_arena_reset(&r->decode);
+  rd_kafka_message_destroy(h->m);
+  h->next = r->spare;
+  r->spare = h;
 }
 
 /* Applies held events in event-time order across partitions, for as long as every partition
  * either has an event held or has reported its end: with a backlog this is the replay's order
  * exactly; live, a partition that is caught up does not hold the others back. */
 static void release(run *r) {
-  while (!r->failed && r->npending) {
-    int best = -1, blocked = 0;
+  while (!r->failed && !r->done && r->npending) {
+    int best = -1, blocked = 0, all_held = 1;
     for (int p = 0; p < r->nparts[1]; p++) {
       fifo *f = &r->pending[p];
       if (!f->head) {
+        all_held = 0;
         if (!f->at_end) blocked = 1;
         continue;
       }
@@ -198,9 +251,6 @@ static void release(run *r) {
     if (best < 0 || (blocked && r->npending < MAX_BUFFERED)) return;
     /* A partition is caught up but may yet receive an earlier event: with a grace period, hold
      * each event that long after it arrived (the reorder buffer of DESIGN.md). */
-    int all_held = 1;
-    for (int p = 0; p < r->nparts[1]; p++)
-      if (!r->pending[p].head) all_held = 0;
     if (!all_held && r->o->grace_ms && r->npending < MAX_BUFFERED &&
         r->pending[best].head->arrived_ms + r->o->grace_ms > uv_now(&r->loop))
       return;
@@ -210,11 +260,9 @@ static void release(run *r) {
     if (!f->head) f->tail = NULL;
     f->n--;
     r->npending--;
-    apply_event(r, h->m, h->ev);
-    hearth__v1__agency_event__free_unpacked(h->ev, NULL);
-    rd_kafka_message_destroy(h->m);
-    free(h);
+    release_one(r, h);
   }
+  r->st->last_event_ns = uv_hrtime();
 }
 
 /* Takes one consumed message; returns 1 when it was kept (held for ordering). */
@@ -229,30 +277,35 @@ static int take_message(run *r, rd_kafka_message_t *m) {
     apply_register(r, m);
     return 0;
   }
-  Hearth__V1__AgencyEvent *ev = hearth__v1__agency_event__unpack(NULL, m->len, m->payload);
-  if (!ev || ev->feed < HEARTH__V1__FEED__FEED_CUSTODY || ev->feed > HEARTH__V1__FEED__FEED_NRPF ||
-      ev->payload_case == HEARTH__V1__AGENCY_EVENT__PAYLOAD__NOT_SET) {
-    if (!ev)
-      deadletter(r, m, "not_parseable", "the event message is not an AgencyEvent (truncated or not protobuf)");
-    else
-      deadletter(r, m, "unknown_event_type", "the event names no feed Hearth reads, or carries no payload");
-    if (ev) hearth__v1__agency_event__free_unpacked(ev, NULL);
-    /* Nothing to order: its offset may pass once everything before it in its partition has. */
-    if (!r->pending[m->partition].head) r->next_offset[1][m->partition] = m->offset + 1, r->batch_changes++;
+  hr_order_key key;
+  const char *bad = NULL, *why = NULL;
+  if (hr_event_order_key(m->payload, m->len, &key))
+    bad = "not_parseable", why = "the event message is not an AgencyEvent (truncated or not protobuf)";
+  else if (key.feed < HEARTH__V1__FEED__FEED_CUSTODY || key.feed > HEARTH__V1__FEED__FEED_NRPF || !key.has_payload)
+    bad = "unknown_event_type", why = "the event names no feed Hearth reads, or carries no payload";
+  fifo *f = &r->pending[m->partition];
+  if (bad && !f->head) { /* nothing before it in its partition: dead-letter it now */
+    deadletter(r, m, bad, why);
+    r->next_offset[1][m->partition] = m->offset + 1, r->batch_changes++;
     return 0;
   }
-  held *h = malloc(sizeof *h);
-  if (!h) {
-    hearth__v1__agency_event__free_unpacked(ev, NULL);
+  if (!r->st->first_event_ns) r->st->first_event_ns = uv_hrtime();
+  held *h = r->spare;
+  if (h)
+    r->spare = h->next;
+  else if (!(h = malloc(sizeof *h))) {
     r->failed = 1;
     snprintf(r->err, sizeof r->err, "out of memory");
     return 0;
   }
   h->m = m;
-  h->ev = ev;
+  h->bad_reason = bad, h->bad_message = why;
+  if (bad) /* behind the event before it in its partition: it passes right after it */
+    h->time_us = f->tail->time_us, h->feed_order = f->tail->feed_order, h->position = f->tail->position;
+  else
+    h->time_us = key.time_us, h->feed_order = hr_feed_order((Hearth__V1__Feed)key.feed), h->position = key.position;
   h->arrived_ms = uv_now(&r->loop);
   h->next = NULL;
-  fifo *f = &r->pending[m->partition];
   if (f->tail)
     f->tail->next = h;
   else
@@ -268,10 +321,14 @@ static void free_held(run *r) {
   for (int p = 0; p < MAX_PARTITIONS; p++)
     for (held *h = r->pending[p].head, *n; h; h = n) {
       n = h->next;
-      hearth__v1__agency_event__free_unpacked(h->ev, NULL);
       rd_kafka_message_destroy(h->m);
       free(h);
     }
+  for (held *h = r->spare, *n; h; h = n) {
+    n = h->next;
+    free(h);
+  }
+  hr_arena_free(&r->decode);
 }
 
 /* Invariant 2 then 1: every alert acknowledged, then state and offsets in one transaction. */
@@ -294,6 +351,11 @@ static int commit(run *r) {
     return -1;
   }
   static const char *const topics[2] = {HR_TOPIC_REGISTER, HR_TOPIC_EVENTS};
+  if (r->archive && hr_archive_sync(r->archive)) { /* invariant 4 */
+    snprintf(r->err, sizeof r->err, "archive: %s", hr_archive_error(r->archive));
+    r->failed = 1;
+    return -1;
+  }
   int rc = 0;
   for (int t = 0; t < 2 && !rc; t++)
     for (int p = 0; p < r->nparts[t] && !rc; p++) {
@@ -319,21 +381,41 @@ static int commit(run *r) {
 }
 
 static void drain(run *r) {
-  rd_kafka_message_t *m;
-  while (!r->failed && (m = rd_kafka_consume_queue(r->queue, 0))) {
-    int kept = 0;
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
-      kept = take_message(r, m);
-    else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      if (m->rkt && strcmp(rd_kafka_topic_name(m->rkt), HR_TOPIC_EVENTS) == 0 && m->partition >= 0 &&
-          m->partition < MAX_PARTITIONS)
-        r->pending[m->partition].at_end = 1;
-    } else
-      fprintf(stderr, "hearth run: consumer: %s (retrying)\n", rd_kafka_message_errstr(m));
-    if (!kept) rd_kafka_message_destroy(m);
+  /* In batches: one queue lock per batch, and events are applied while they are still in
+   * the cache rather than after the whole queue was taken. */
+  rd_kafka_message_t *batch[256];
+  ssize_t n;
+  while (!r->failed && !r->done && (n = rd_kafka_consume_batch_queue(r->queue, 0, batch, 256)) > 0) {
+    for (ssize_t i = 0; i < n; i++) {
+      rd_kafka_message_t *m = batch[i];
+      int kept = 0;
+      if (r->failed || r->done)
+        ; /* not taken: consumed again from the saved offsets */
+      else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        kept = take_message(r, m);
+      else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (m->rkt && strcmp(rd_kafka_topic_name(m->rkt), HR_TOPIC_EVENTS) == 0 && m->partition >= 0 &&
+            m->partition < MAX_PARTITIONS)
+          r->pending[m->partition].at_end = 1;
+      } else
+        fprintf(stderr, "hearth run: consumer: %s (retrying)\n", rd_kafka_message_errstr(m));
+      if (!kept) rd_kafka_message_destroy(m);
+    }
+    release(r);
   }
   release(r);
   rd_kafka_poll(r->producer, 0);
+  if (!r->caught_up) {
+    int all = r->nparts[1] > 0;
+    for (int p = 0; p < r->nparts[1]; p++)
+      if (!r->pending[p].at_end || r->pending[p].head) all = 0;
+    if (all) {
+      r->caught_up = 1;
+      fprintf(stderr, "hearth run: caught up with %s (%llu events applied)\n", HR_TOPIC_EVENTS,
+              (unsigned long long)r->st->events);
+      if (r->o->on_caught_up) r->o->on_caught_up(r->o->caught_up_ud);
+    }
+  }
 }
 
 static void stop(run *r) {
@@ -353,13 +435,15 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   }
   if (status < 0) return;
   drain(r); /* to empty: librdkafka writes the fd only when the queue becomes non-empty */
-  if (r->failed) stop(r);
+  if (r->done) commit(r);
+  if (r->failed || r->done) stop(r);
 }
 
 static void on_release_timer(uv_timer_t *h) {
   run *r = h->data;
   if (r->npending) release(r);
-  if (r->failed) stop(r);
+  if (r->done) commit(r);
+  if (r->failed || r->done) stop(r);
 }
 
 static void on_commit_timer(uv_timer_t *h) {
@@ -456,8 +540,11 @@ static rd_kafka_t *client(run *r, rd_kafka_type_t type) {
     if (rd_kafka_conf_set(conf, "group.id", r->o->group ? r->o->group : "hearth-broker", e, sizeof e) ||
         rd_kafka_conf_set(conf, "enable.partition.eof", "true", e, sizeof e) ||
         /* Short fetch waits: a partition's end is known sooner (the cross-partition merge waits
-         * for it) and alerts follow events within tens of milliseconds. -X overrides it. */
-        rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", e, sizeof e) ||
+         * for it), and the mock cluster answers a fetch with no new data only when the wait ends
+         * (a real broker answers as soon as data arrives), so on the mock the wait bounds alert
+         * latency. On a real cluster the cost is at most 100 small requests/s per broker when
+         * idle; -X fetch.wait.max.ms=500 there if that matters. */
+        rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", e, sizeof e) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof e) ||
         rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", e, sizeof e))
       goto bad;
@@ -496,16 +583,25 @@ int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz) {
   r->o = o;
   r->st = st;
   r->pipe_r = r->pipe_w = -1;
+  if (hr_arena_init(&r->decode, 64 * 1024)) {
+    free(r);
+    snprintf(err, errsz, "out of memory");
+    return HR_ENOMEM;
+  }
   int rc = HR_EIO, loop_ready = 0;
   r->engine = hr_engine_new(&o->engine, o->rules, r->err, sizeof r->err);
   if (!r->engine) goto done;
   if (hr_store_open(o->state_dir, 0, &r->store, r->err, sizeof r->err)) goto done;
   if (hr_state_load(r->store, r->engine, r->err, sizeof r->err) || load_offsets(r)) goto done;
+  if (o->archive_dir && hr_archive_open(o->archive_dir, 0, &r->archive, r->err, sizeof r->err)) goto done;
   if (!(r->producer = client(r, RD_KAFKA_PRODUCER)) || !(r->consumer = client(r, RD_KAFKA_CONSUMER))) goto done;
   rd_kafka_poll_set_consumer(r->consumer); /* errors and logs arrive on the consumer queue too */
   r->queue = rd_kafka_queue_get_consumer(r->consumer);
+  int alert_parts;
   if (partitions_of(r->consumer, HR_TOPIC_REGISTER, &r->nparts[0], r->err, sizeof r->err) ||
-      partitions_of(r->consumer, HR_TOPIC_EVENTS, &r->nparts[1], r->err, sizeof r->err))
+      partitions_of(r->consumer, HR_TOPIC_EVENTS, &r->nparts[1], r->err, sizeof r->err) ||
+      /* The producer learns where the alerts go now, not when the first alert waits for it. */
+      partitions_of(r->producer, HR_TOPIC_ALERTS, &alert_parts, r->err, sizeof r->err))
     goto done;
   if (catch_up_register(r) || assign(r, 1)) goto done;
   fprintf(stderr, "hearth run: register loaded (%llu records); consuming %s (%d partitions)\n",
@@ -565,6 +661,10 @@ done:
   }
   if (r->pipe_r >= 0) close(r->pipe_r);
   if (r->pipe_w >= 0) close(r->pipe_w);
+  if (hr_archive_close(r->archive) && !rc) { /* after the last commit: nothing left unsynced */
+    snprintf(err, errsz, "archive: could not save %s", o->archive_dir);
+    rc = HR_EIO;
+  }
   hr_store_close(r->store);
   hr_engine_free(r->engine);
   hr_buf_free(&r->key);

@@ -24,7 +24,13 @@ const hr_cfg_key hr_run_config_keys[] = {
      "Treatment function codes (PV1-10) that are mental-health inpatient care, space-separated."},
     {"mh_providers", HR_CFG_STRING, "", F(mh_providers), 0, 0,
      "Sending facilities (MSH-4 ODS codes) whose every spell is mental-health care, space-separated."},
+    {"archive_dir", HR_CFG_STRING, "", F(archive_dir), 0, 0,
+     "Event archive directory: every register record and event applied is appended to it, synced before "
+     "each save (broker/archive/README.md; hearth rules backtest reads it); empty = no archive."},
     {"link_agency_ids", HR_CFG_BOOL, "false", F(link_agency_ids), 0, 0,
      "Also resolve a record by a prison number or hospital spell linked to a person earlier (broker/READING.md R8)."},
+    {"link_params", HR_CFG_STRING, "", F(link_params), 0, 0,
+     "Probabilistic identity resolution as a fifth tier (broker/link/README.md): a parameters file written by "
+     "hearth link train, or 'default' for the built-in ones; empty = off, identity is REFERENCE's tiers only."},
 };
 const size_t hr_run_config_nkeys = sizeof hr_run_config_keys / sizeof hr_run_config_keys[0];

@@ -14,9 +14,11 @@ typedef struct hr_run_settings {
   const char *group;
   const char *mh_services;
   const char *mh_providers;
+  const char *archive_dir; /* "" = no archive */
   uint64_t commit_ms;
   uint64_t grace_ms;
   int link_agency_ids;
+  const char *link_params; /* "" = no probabilistic tier */
 } hr_run_settings;
 
 extern const hr_cfg_key hr_run_config_keys[];

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "hr_buf.h"
 #include "hr_err.h"
 #include "state.h"
@@ -58,8 +59,9 @@ typedef struct run {
   hr_txn *reg_txn; /* with --state: register records are stored as they are applied */
   hr_replay_summary *sum;
   hr_engine *engine;
-  hr_buf out; /* pending alert lines */
-  hr_buf dl;  /* pending dead-letter lines */
+  hr_archive *archive; /* NULL = none */
+  hr_buf out;          /* pending alert lines */
+  hr_buf dl;           /* pending dead-letter lines */
   int write_error;
 } run;
 
@@ -87,6 +89,23 @@ static void deadletter(run *r, const hr_deadletter *d) {
   if (r->dl.len > (1u << 20)) flush(&r->dl, r->o->deadletters, &r->write_error);
 }
 
+/* ---- archive ------------------------------------------------------------------------------ */
+
+/* Appends what was applied to the archive. 0, or a negative hr_err with a message. */
+static int archive_result(run *r, int rc, char *err, size_t errsz) {
+  if (rc == 1) r->sum->archive_duplicates++;
+  if (rc == 0) r->sum->archived++;
+  if (rc < 0 && rc != HR_EINVAL) {
+    snprintf(err, errsz, "archive: %s", rc == HR_ENOMEM ? "out of memory" : hr_archive_error(r->archive));
+    return rc;
+  }
+  return 0;
+}
+
+static int archive_register(run *r, const Hearth__V1__RegisterRecord *rec, char *err, size_t errsz) {
+  return archive_result(r, hr_archive_append_register(r->archive, rec), err, errsz);
+}
+
 /* ---- register ----------------------------------------------------------------------------- */
 
 static int load_register(run *r, char *err, size_t errsz) {
@@ -105,7 +124,7 @@ static int load_register(run *r, char *err, size_t errsz) {
     snprintf(path, sizeof path, "%s/%s", r->o->register_dir, files[i].file);
     if (!files[i].required && access(path, F_OK) != 0) continue;
     mapped m;
-    int rc = map_file(path, &m, err, errsz);
+    int rc = map_file(path, &m, err, errsz), arc = 0;
     if (rc) return rc;
     hr_reader *rd = hr_reader_new(files[i].kind, m.data, m.len, path, NULL);
     if (!rd) {
@@ -120,7 +139,9 @@ static int load_register(run *r, char *err, size_t errsz) {
       } else if (rec.type == HR_RECORD_REGISTER) {
         rc = hr_engine_register(r->engine, rec.reg);
         if (rc == HR_ENOMEM) break;
+        int accepted = rc == 0; /* only what the core took is archived */
         if (r->reg_txn && (rc = hr_state_put_register(r->reg_txn, rec.reg)) && rc != HR_EINVAL) break;
+        if (accepted && r->archive && (arc = archive_register(r, rec.reg, err, errsz)) < 0) break;
         rc = 0;
         r->sum->register_records++;
       }
@@ -130,6 +151,7 @@ static int load_register(run *r, char *err, size_t errsz) {
     r->sum->warnings += st.warnings;
     hr_reader_free(rd);
     unmap_file(&m);
+    if (arc < 0) return arc; /* the message is in err */
     if (rc == HR_ENOMEM) {
       snprintf(err, errsz, "out of memory while loading %s", path);
       return rc;
@@ -327,6 +349,9 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
       goto done;
     }
   }
+  if (o->archive_dir && !o->parse_only && !o->on_event &&
+      (rc = hr_archive_open(o->archive_dir, 0, &r.archive, err, errsz)))
+    goto done;
   if (o->register_dir && (rc = load_register(&r, err, errsz))) goto done;
 
   for (size_t i = 0; i < o->nfeeds; i++) {
@@ -368,13 +393,17 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
                (unsigned long long)ev->position);
       goto done;
     }
+    if (rc == 0 && r.archive && (rc = archive_result(&r, hr_archive_append_event(r.archive, ev), err, errsz)))
+      goto done;
     rc = 0; /* HR_EINVAL cannot come from a connector's event; counted by the engine */
     advance(next, 0);
   }
 
   /* One transaction: the register applied, the engine's changed state, and how far each input
    * was read. */
-  if (r.reg_txn) {
+  if (r.reg_txn && r.archive && (rc = hr_archive_sync(r.archive))) /* archived before saved */
+    snprintf(err, errsz, "archive: %s", hr_archive_error(r.archive));
+  if (r.reg_txn && !rc) {
     for (size_t i = 0; i < o->nfeeds && !rc; i++)
       rc = hr_state_put_position(r.reg_txn, o->feeds[i].path, cur[i].m.len);
     if (!rc) rc = hr_state_checkpoint(r.reg_txn, r.engine);
@@ -388,6 +417,10 @@ int hr_replay_run(const hr_replay_opts *o, hr_replay_summary *sum, char *err, si
   }
 
 done:
+  if (r.archive && hr_archive_close(r.archive) && !rc) {
+    snprintf(err, errsz, "archive: could not save: %s", o->archive_dir);
+    rc = HR_EIO;
+  }
   hr_txn_abort(r.reg_txn);
   hr_store_close(store);
   flush(&r.out, o->alerts, &r.write_error);
@@ -447,4 +480,7 @@ void hr_replay_summary_print(const hr_replay_summary *s, const hr_rulepack *rule
               (unsigned long long)s->alerts_by_rule[i]);
   }
   fputc('\n', out);
+  if (s->archived || s->archive_duplicates)
+    fprintf(out, "archive: %llu records appended, %llu already archived\n", (unsigned long long)s->archived,
+            (unsigned long long)s->archive_duplicates);
 }

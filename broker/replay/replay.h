@@ -40,6 +40,9 @@ typedef struct hr_replay_opts {
   /* Called for each alert in addition to writing it (may be NULL). */
   hr_alert_fn on_alert;
   void *on_alert_ud;
+  /* Event archive (broker/archive): every register record and event applied is appended to
+   * it, unless already there; NULL = none. Ignored with parse_only and on_event. */
+  const char *archive_dir;
 } hr_replay_opts;
 
 typedef struct hr_replay_summary {
@@ -51,6 +54,8 @@ typedef struct hr_replay_summary {
   hr_engine_stats engine;
   uint64_t *alerts_by_rule; /* hr_rulepack_count entries; freed by hr_replay_summary_free */
   size_t engine_bytes;
+  uint64_t archived;           /* records appended to the archive */
+  uint64_t archive_duplicates; /* records the archive already held */
 } hr_replay_summary;
 
 /* 0 on success; otherwise a negative hr_err with a message naming the file in err. */

@@ -1,17 +1,24 @@
 /* rule_compile: reads a rule pack's text into its compiled form.
  *
  * The grammar (rules/README.md teaches it):
- *   pack    := ["pack" NAME] rule*
+ *   pack    := ["pack" NAME] (define | rule)*
+ *   define  := "define" NAME "=" expr            (usable before it is written; no cycles)
  *   rule    := "rule" NAME "{" clause* "}"
  *   clause  := "description" STRING | "version" INT | "severity" (high|medium|low)
- *            | "on" trigger ("," trigger)* | "when" expr
+ *            | "on" trigger ("," trigger)* | "when" expr | "for" INT unit
  *            | "alert" "per" key ("," key)* | "cooldown" INT unit
  *            | "route" target ("or" target)* | "explain" STRING
+ *   target  := "key_worker" | "team" [NAME | STRING] | "front_door"
  *   expr    := and ("or" and)* ;  and := unary ("and" unary)*
  *   unary   := "not" unary | "any" relation "(" expr ")" | operand [cmp operand]
- *   operand := NUMBER ["%"] | "(" expr ")" | fact ["(" args ")"] ["within" INT unit]
+ *   operand := NUMBER ["%"] | "(" expr ")" | DEFINE_NAME
+ *            | fact ["(" args ")"] ["within" INT unit]
+ *   args    := INT ("weeks"|"days") ["," "min" INT "sessions"] | EVENT ["within" INT unit]
+ * A definition is kept as text and parsed again at each use, for the person it is used about.
+ * After parsing, each rule is checked for conditions that can never hold (per event in `on`).
  * Every error names file:line:col and, for a misspelt word, the nearest known one. Hostile
- * input is bounded: file size, nesting depth, node and rule counts, literal sizes. */
+ * input is bounded: file size, nesting depth, node, rule, definition and token counts, literal
+ * sizes. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,9 +38,10 @@ const char *hr_trigger_name(hr_trigger t) {
   return t < HR_TRIGGER__COUNT ? trigger_names[t] : "?";
 }
 
-typedef enum { CTX_ANY = 0, CTX_CHILD, CTX_ADULT } ctx_kind;
+/* CTX_DEF: a definition checked on its own, before any use says whom it is about. */
+typedef enum { CTX_ANY = 0, CTX_CHILD, CTX_ADULT, CTX_DEF } ctx_kind;
 typedef enum { TY_BOOL = 1, TY_NUM } ty_kind;
-typedef enum { ARGS_NONE = 0, ARGS_WEEKS, ARGS_WEEKS_MIN, ARGS_WITHIN } args_kind;
+typedef enum { ARGS_NONE = 0, ARGS_WEEKS, ARGS_WEEKS_MIN, ARGS_WITHIN, ARGS_EVENT_WITHIN, ARGS_EVENT } args_kind;
 
 static const struct fact_def {
   const char *name;
@@ -52,6 +60,8 @@ static const struct fact_def {
     [HR_FACT_ADULT] = {"adult", TY_BOOL, CTX_ANY, ARGS_NONE},
     [HR_FACT_DEPENDANTS] = {"dependants", TY_NUM, CTX_ANY, ARGS_NONE},
     [HR_FACT_MATCHED] = {"matched", TY_BOOL, CTX_ANY, ARGS_NONE},
+    [HR_FACT_COUNT] = {"count", TY_NUM, CTX_ANY, ARGS_EVENT_WITHIN},
+    [HR_FACT_DAYS_SINCE] = {"days_since", TY_NUM, CTX_ANY, ARGS_EVENT},
 };
 
 static const struct rel_def {
@@ -63,13 +73,16 @@ static const struct rel_def {
     [HR_REL_HOUSEHOLD] = {"household", CTX_ANY, CTX_ANY},
 };
 
-static const char *const clause_names[] = {"description", "version",  "severity", "on",      "when",
-                                           "alert",       "cooldown", "route",    "explain", NULL};
-static const char *const group_names[] = {"child", "subject", "episode", "la", NULL};
-static const char *const route_names[] = {"key_worker", "front_door", NULL};
+static const char *const clause_names[] = {"description", "version", "severity", "on",  "when", "alert",
+                                           "cooldown",    "route",   "explain",  "for", NULL};
+static const char *const group_names[] = {"child", "subject", "episode", "la", "family", NULL};
+static const char *const route_names[] = {"key_worker", "front_door", "team", NULL};
 static const char *const severity_names[] = {"high", "medium", "low", NULL};
-static const char *const placeholder_names[] = {"subject", "children", "children_count", "la",   "date", "absence_rate",
-                                                "weeks",   "event",    "dependants",     "rule", NULL};
+static const char *const placeholder_names[] = {"subject", "children",     "children_count", "la",
+                                                "date",    "absence_rate", "weeks",          "days",
+                                                "event",   "dependants",   "rule",           NULL};
+/* Events count() and days_since() can look back at: the adult events the engine remembers. */
+static const char *const counted_names[] = {"custody_start", "mh_spell_start", "nrpf_begins", NULL};
 
 /* ---- errors and suggestions ------------------------------------------------------------- */
 
@@ -94,7 +107,22 @@ typedef struct parser {
   int depth;
   hr_rulepack *pack;
   uint32_t nodes_cap, rules_cap;
+  struct define *defs; /* named definitions, found before parsing (they may be used before they are written) */
+  uint32_t ndefs;
+  uint32_t expanding[HR_RULES_MAX_DEPTH + 1]; /* definitions being expanded, outermost first */
+  uint32_t nexpanding;
+  uint32_t lexed; /* tokens read, definitions' expansions included: bounds the work */
 } parser;
+
+/* `define NAME = condition`: kept as the position of its text and parsed again at each use, so
+ * the condition is checked for the person it is used about (a child, or an adult in `any`). */
+typedef struct define {
+  tok name;
+  const char *body; /* first character after '=' */
+  uint32_t line;
+  const char *line_start;
+  uint32_t used;
+} define;
 
 static void fail_at(parser *ps, uint32_t line, uint32_t col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -139,8 +167,15 @@ static int is_ident_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+#define HR_RULES_MAX_TOKENS 2000000u
+
 static void next(parser *ps) {
   const char *c = ps->cur;
+  if (++ps->lexed > HR_RULES_MAX_TOKENS && !ps->failed) {
+    /* Only definitions used inside definitions can make this much text: each use is re-read. */
+    fail_at(ps, ps->line, (uint32_t)(c - ps->line_start) + 1,
+            "the rules are too large once definitions are expanded (more than %u words)", HR_RULES_MAX_TOKENS);
+  }
   for (;;) {
     while (c < ps->end && (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n')) {
       if (*c == '\n') ps->line++, ps->line_start = c + 1;
@@ -223,6 +258,12 @@ static int expect_word(parser *ps, const char *w) {
   }
   next(ps);
   return 0;
+}
+
+static int word_index(const tok *t, const char *const *names) {
+  for (int i = 0; names[i]; i++)
+    if (is_word(t, names[i])) return i;
+  return -1;
 }
 
 static char *dup_tok(const tok *t) {
@@ -359,28 +400,40 @@ static typed parse_fact(parser *ps, ctx_kind ctx) {
     if (is_word(&name, facts[i].name)) id = i;
   if (id < 0) {
     char sb[96];
-    fail_at(ps, name.line, name.col, "unknown fact '%.*s'%s", (int)name.len, name.p,
-            suggest(name.p, name.len, &facts[0].name, sizeof facts[0], HR_FACT__COUNT, sb, sizeof sb));
+    const char *hint = suggest(name.p, name.len, &facts[0].name, sizeof facts[0], HR_FACT__COUNT, sb, sizeof sb);
+    /* Not near a fact: perhaps a misspelt definition. */
+    size_t best = 4;
+    for (uint32_t d = 0; !hint[0] && d < ps->ndefs; d++) {
+      char dn[72];
+      snprintf(dn, sizeof dn, "%.*s", (int)ps->defs[d].name.len, ps->defs[d].name.p);
+      size_t dist = hr_edit_distance(name.p, name.len, dn);
+      if (dist < best) best = dist, snprintf(sb, sizeof sb, " (did you mean '%s'?)", dn);
+    }
+    if (best < 4) hint = sb;
+    fail_at(ps, name.line, name.col, "unknown fact '%.*s'%s", (int)name.len, name.p, hint);
     return r;
   }
   const struct fact_def *fd = &facts[id];
-  if (fd->ctx == CTX_CHILD && ctx != CTX_CHILD) {
+  if (fd->ctx == CTX_CHILD && ctx != CTX_CHILD && ctx != CTX_DEF) {
     fail_at(ps, name.line, name.col, "'%s' is about a child, but here the person is %s", fd->name, ctx_name(ctx));
     return r;
   }
   next(ps);
   uint32_t n = new_node(ps, HR_NODE_FACT);
   if (ps->failed) return r;
-  hr_fact_args args = {0, 0, 0};
+  hr_fact_args args = {0, 0, 0, 0, 0};
+  ps->pack->nodes[n].line = name.line;
+  ps->pack->nodes[n].col = name.col;
   if (fd->args == ARGS_WEEKS || fd->args == ARGS_WEEKS_MIN) {
     int64_t w, m = 0;
-    if (expect_punct(ps, "(") || parse_int(ps, &w, 520)) return r;
-    if (w < 1) {
-      FAIL(ps, "the window must be at least 1 week");
+    if (expect_punct(ps, "(") || parse_int(ps, &w, 3660)) return r;
+    int in_days = is_word(&ps->t, "days") || is_word(&ps->t, "day");
+    if (!in_days && !is_word(&ps->t, "weeks") && !is_word(&ps->t, "week")) {
+      FAIL(ps, "expected 'weeks' or 'days' after the window length");
       return r;
     }
-    if (!is_word(&ps->t, "weeks") && !is_word(&ps->t, "week")) {
-      FAIL(ps, "expected 'weeks' after the window length");
+    if (w < 1 || (!in_days && w > 520)) {
+      FAIL(ps, "the window must be from 1 to %s", in_days ? "3660 days" : "520 weeks");
       return r;
     }
     next(ps);
@@ -394,10 +447,29 @@ static typed parse_fact(parser *ps, ctx_kind ctx) {
       next(ps);
     }
     if (expect_punct(ps, ")")) return r;
-    args.weeks = (int32_t)w;
+    if (in_days)
+      args.days = (int32_t)w;
+    else
+      args.weeks = (int32_t)w;
     args.min_sessions = (int32_t)(fd->args == ARGS_WEEKS_MIN ? (m ? m : 1) : 0);
   } else if (fd->args == ARGS_WITHIN) {
     if (expect_word(ps, "within") || parse_duration(ps, &args.window_us)) return r;
+  } else if (fd->args == ARGS_EVENT_WITHIN || fd->args == ARGS_EVENT) {
+    /* count(custody_start within 365 days), days_since(custody_start) */
+    if (expect_punct(ps, "(")) return r;
+    int k = word_index(&ps->t, counted_names);
+    if (k < 0) {
+      char sb[96];
+      FAIL(ps, "'%s' counts custody_start, mh_spell_start or nrpf_begins, not '%.*s'%s", fd->name, (int)ps->t.len,
+           ps->t.p,
+           suggest(ps->t.p, ps->t.len, counted_names, sizeof(char *), (size_t)count_names(counted_names), sb,
+                   sizeof sb));
+      return r;
+    }
+    args.event = k == 0 ? HR_TRIGGER_CUSTODY_START : k == 1 ? HR_TRIGGER_MH_SPELL_START : HR_TRIGGER_NRPF_BEGINS;
+    next(ps);
+    if (fd->args == ARGS_EVENT_WITHIN && (expect_word(ps, "within") || parse_duration(ps, &args.window_us))) return r;
+    if (expect_punct(ps, ")")) return r;
   } else if (is_punct(&ps->t, "(")) {
     FAIL(ps, "'%s' takes no arguments", fd->name);
     return r;
@@ -407,6 +479,64 @@ static typed parse_fact(parser *ps, ctx_kind ctx) {
   ps->pack->reads |= 1u << id;
   r.node = n;
   r.type = fd->type;
+  return r;
+}
+
+static int is_top_word(const tok *t) {
+  return t->type == T_EOF || is_word(t, "rule") || is_word(t, "define");
+}
+
+/* Adds where a definition was used to an error found inside it. */
+static void note_use(parser *ps, const define *df, const tok *use) {
+  size_t l = strlen(ps->err);
+  if (l + 1 < ps->errsz)
+    snprintf(ps->err + l, ps->errsz - l, " (in definition '%.*s', used at %u:%u)", (int)df->name.len, df->name.p,
+             use->line, use->col);
+}
+
+/* A use of a definition: its text is parsed here, for the person here. */
+static typed expand_define(parser *ps, uint32_t d, ctx_kind ctx) {
+  typed r = {0, TY_BOOL};
+  define *df = &ps->defs[d];
+  tok use = ps->t;
+  for (uint32_t i = 0; i < ps->nexpanding; i++) {
+    if (ps->expanding[i] != d) continue;
+    char chain[600];
+    size_t n = 0;
+    for (uint32_t j = i; j < ps->nexpanding && n < sizeof chain - 80; j++) {
+      const define *x = &ps->defs[ps->expanding[j]];
+      int w = snprintf(chain + n, sizeof chain - n, "'%.*s' uses ", (int)x->name.len, x->name.p);
+      if (w > 0) n += (size_t)w;
+    }
+    snprintf(chain + n, sizeof chain - n, "'%.*s'", (int)df->name.len, df->name.p);
+    fail_at(ps, use.line, use.col, "definitions form a cycle: %s", chain);
+    return r;
+  }
+  if (ps->nexpanding >= HR_RULES_MAX_DEPTH) {
+    FAIL(ps, "definitions are used inside each other more than %d deep", HR_RULES_MAX_DEPTH);
+    return r;
+  }
+  df->used = 1;
+  const char *cur = ps->cur, *line_start = ps->line_start;
+  uint32_t line = ps->line;
+  ps->cur = df->body;
+  ps->line = df->line;
+  ps->line_start = df->line_start;
+  ps->expanding[ps->nexpanding++] = d;
+  next(ps);
+  r = parse_or(ps, ctx);
+  if (!ps->failed && !is_top_word(&ps->t))
+    FAIL(ps, "unexpected '%.*s' in the definition of '%.*s' (a definition is one condition or number)", (int)ps->t.len,
+         ps->t.p, (int)df->name.len, df->name.p);
+  ps->nexpanding--;
+  if (ps->failed) {
+    if (ctx != CTX_DEF) note_use(ps, df, &use);
+    return r;
+  }
+  ps->cur = cur;
+  ps->line = line;
+  ps->line_start = line_start;
+  next(ps);
   return r;
 }
 
@@ -425,7 +555,12 @@ static typed parse_operand(parser *ps, ctx_kind ctx) {
     if (!ps->failed) expect_punct(ps, ")");
     return r;
   }
-  if (ps->t.type == T_IDENT) return parse_fact(ps, ctx);
+  if (ps->t.type == T_IDENT) {
+    for (uint32_t d = 0; d < ps->ndefs; d++)
+      if (ps->defs[d].name.len == ps->t.len && memcmp(ps->defs[d].name.p, ps->t.p, ps->t.len) == 0)
+        return expand_define(ps, d, ctx);
+    return parse_fact(ps, ctx);
+  }
   FAIL(ps, "expected a fact, a number or '(' but found '%.*s'", (int)(ps->t.len ? ps->t.len : 3),
        ps->t.len ? ps->t.p : "end");
   return r;
@@ -472,7 +607,7 @@ static typed parse_unary(parser *ps, ctx_kind ctx) {
            suggest(rt.p, rt.len, &relations[0].name, sizeof relations[0], HR_REL__COUNT, sb, sizeof sb));
       return r;
     }
-    if (relations[rel].from != CTX_ANY && ctx != CTX_ANY && relations[rel].from != ctx) {
+    if (relations[rel].from != CTX_ANY && ctx != CTX_ANY && ctx != CTX_DEF && relations[rel].from != ctx) {
       FAIL(ps, "'any %s' needs the person to be %s, but here the person is %s", relations[rel].name,
            ctx_name(relations[rel].from), ctx_name(ctx));
       return r;
@@ -506,11 +641,19 @@ static typed parse_unary(parser *ps, ctx_kind ctx) {
                 (int)optok.len, optok.p);
         return r;
       }
+      if (ps->pack->nodes[a.node].kind == HR_NODE_NUM && ps->pack->nodes[b.node].kind == HR_NODE_NUM) {
+        fail_at(ps, optok.line, optok.col,
+                "'%.*s' compares two fixed numbers, so it never changes; compare a fact with a number", (int)optok.len,
+                optok.p);
+        return r;
+      }
       uint32_t n = new_node(ps, HR_NODE_CMP);
       if (ps->failed) return r;
       ps->pack->nodes[n].a = a.node;
       ps->pack->nodes[n].b = b.node;
       ps->pack->nodes[n].op = (uint8_t)op;
+      ps->pack->nodes[n].line = optok.line;
+      ps->pack->nodes[n].col = optok.col;
       r.node = n;
       r.type = TY_BOOL;
     }
@@ -553,12 +696,6 @@ static typed parse_or(parser *ps, ctx_kind ctx) {
 
 /* ---- rules ------------------------------------------------------------------------------ */
 
-static int word_index(const tok *t, const char *const *names) {
-  for (int i = 0; names[i]; i++)
-    if (is_word(t, names[i])) return i;
-  return -1;
-}
-
 static int check_template(parser *ps, const tok *at, const char *s) {
   for (const char *c = s; *c; c++) {
     if (*c != '{') continue;
@@ -580,14 +717,130 @@ static int check_template(parser *ps, const tok *at, const char *s) {
   return 0;
 }
 
-static int32_t first_absence_weeks(const hr_rulepack *p, uint32_t n) {
+/* The first absence_rate fact of a condition (its window fills {weeks}, {days}), or NULL. */
+static const hr_node *first_absence(const hr_rulepack *p, uint32_t n) {
   const hr_node *node = &p->nodes[n];
-  if (node->kind == HR_NODE_FACT && node->fact == HR_FACT_ABSENCE_RATE) return node->args.weeks;
-  if (node->kind == HR_NODE_NUM || node->kind == HR_NODE_FACT) return 0;
-  int32_t w = first_absence_weeks(p, node->a);
+  if (node->kind == HR_NODE_FACT && node->fact == HR_FACT_ABSENCE_RATE) return node;
+  if (node->kind == HR_NODE_NUM || node->kind == HR_NODE_FACT) return NULL;
+  const hr_node *w = first_absence(p, node->a);
   if (!w && (node->kind == HR_NODE_AND || node->kind == HR_NODE_OR || node->kind == HR_NODE_CMP))
-    w = first_absence_weeks(p, node->b);
+    w = first_absence(p, node->b);
   return w;
+}
+
+/* ---- what a condition can never do ---------------------------------------------------- */
+
+/* The range a number can take, for one kind of event. Used only to find conditions that can
+ * never hold: a rule that can never fire is a mistake its author wants to hear about. */
+typedef struct range {
+  double lo, hi;
+  int defined; /* 0: the value is always unknown (e.g. a minimum no window can reach) */
+} range;
+
+static range num_range(const hr_rulepack *p, uint32_t n, int trig) {
+  const hr_node *x = &p->nodes[n];
+  range r = {0, 1e300, 1};
+  if (x->kind == HR_NODE_NUM) {
+    r.lo = r.hi = (double)x->value.num / (double)x->value.den;
+    return r;
+  }
+  if (x->kind != HR_NODE_FACT) return r;
+  /* A school week has at most 10 sessions (AM and PM, Monday to Friday); a day at most 2. */
+  double max_sessions = x->args.days ? 2.0 * x->args.days : 10.0 * x->args.weeks;
+  switch (x->fact) {
+  case HR_FACT_ABSENCE_RATE:
+    r.hi = 1;
+    r.defined = x->args.min_sessions <= max_sessions;
+    break;
+  case HR_FACT_POSSIBLE_SESSIONS:
+  case HR_FACT_ABSENT_SESSIONS: r.hi = max_sessions; break;
+  case HR_FACT_CHILDREN: r.hi = HR_RULES_MAX_RELATED; break;
+  case HR_FACT_DEPENDANTS:
+    /* Only custody and NRPF records declare dependants. */
+    if (trig == HR_TRIGGER_MH_SPELL_START || trig == HR_TRIGGER_ATTENDANCE_MARK) r.hi = 0;
+    break;
+  default: break;
+  }
+  return r;
+}
+
+static const char *const op_text[] = {"", "<", "<=", ">", ">=", "=", "!="};
+
+/* Can node n be true (want 1) or false (want 0) on an event of kind trig? Errs on "yes". When
+ * the answer is no for a comparison, why goes into why (the first such reason found). */
+static int can_be(const hr_rulepack *p, uint32_t n, int want, int trig, char *why, size_t whysz) {
+  const hr_node *x = &p->nodes[n];
+  switch (x->kind) {
+  case HR_NODE_NOT: return can_be(p, x->a, !want, trig, why, whysz);
+  case HR_NODE_AND:
+    return want ? can_be(p, x->a, 1, trig, why, whysz) && can_be(p, x->b, 1, trig, why, whysz)
+                : can_be(p, x->a, 0, trig, why, whysz) || can_be(p, x->b, 0, trig, why, whysz);
+  case HR_NODE_OR:
+    return want ? can_be(p, x->a, 1, trig, why, whysz) || can_be(p, x->b, 1, trig, why, whysz)
+                : can_be(p, x->a, 0, trig, why, whysz) && can_be(p, x->b, 0, trig, why, whysz);
+  case HR_NODE_ANY: return want ? can_be(p, x->a, 1, trig, why, whysz) : 1;
+  case HR_NODE_FACT:
+    /* The subject of an attendance mark is always a register child. */
+    if (x->fact == HR_FACT_MATCHED && trig == HR_TRIGGER_ATTENDANCE_MARK && !want) {
+      if (!why[0]) snprintf(why, whysz, "at %u:%u 'matched' always holds for an attendance mark", x->line, x->col);
+      return 0;
+    }
+    return 1;
+  case HR_NODE_CMP: {
+    if (!want) return 1; /* an unknown value makes any comparison false */
+    range a = num_range(p, x->a, trig), b = num_range(p, x->b, trig);
+    int ok = a.defined && b.defined;
+    if (ok) switch (x->op) {
+      case HR_CMP_LT: ok = a.lo < b.hi; break;
+      case HR_CMP_LE: ok = a.lo <= b.hi; break;
+      case HR_CMP_GT: ok = a.hi > b.lo; break;
+      case HR_CMP_GE: ok = a.hi >= b.lo; break;
+      case HR_CMP_EQ: ok = a.lo <= b.hi && b.lo <= a.hi; break;
+      default: ok = !(a.lo == a.hi && b.lo == b.hi && a.lo == b.lo); break;
+      }
+    if (!ok && !why[0]) {
+      const hr_node *f = p->nodes[x->a].kind == HR_NODE_FACT ? &p->nodes[x->a] : &p->nodes[x->b];
+      const char *fname = f->kind == HR_NODE_FACT ? facts[f->fact].name : "the value";
+      range fr = num_range(p, (uint32_t)(f - p->nodes), trig);
+      if (!fr.defined)
+        snprintf(why, whysz,
+                 "at %u:%u '%s' is always unknown: its minimum of %d sessions is more than its window can hold",
+                 x->line, x->col, fname, f->args.min_sessions);
+      else if (f->kind == HR_NODE_FACT && f->fact == HR_FACT_ABSENCE_RATE)
+        snprintf(why, whysz, "at %u:%u '%s' is between 0%% and 100%%, so '%s' never holds", x->line, x->col, fname,
+                 op_text[x->op]);
+      else
+        snprintf(why, whysz, "at %u:%u '%s' is at most %g here, so '%s' never holds", x->line, x->col, fname, fr.hi,
+                 op_text[x->op]);
+    }
+    return ok;
+  }
+  default: return 1;
+  }
+}
+
+/* A rule that can never fire, or that lists an event its condition can never hold on. */
+static void check_reachable(parser *ps, const hr_rule *r, const tok *at) {
+  char why[256] = "";
+  uint32_t never = 0, n = 0;
+  for (int t = 0; t < HR_TRIGGER__COUNT; t++) {
+    if (!(r->triggers & (1u << t))) continue;
+    n++;
+    char w[256] = "";
+    if (!can_be(ps->pack, r->when, 1, t, w, sizeof w)) {
+      never |= 1u << t;
+      if (!why[0]) memcpy(why, w, sizeof why);
+    }
+  }
+  if (!never) return;
+  if (__builtin_popcount(never) == (int)n) {
+    fail_at(ps, at->line, at->col, "rule '%s' can never fire: its condition can never hold (%s)", r->id, why);
+    return;
+  }
+  int t = __builtin_ctz(never);
+  fail_at(ps, at->line, at->col,
+          "rule '%s' runs on '%s' but its condition can never hold for that event (%s); remove it from 'on'", r->id,
+          trigger_names[t], why);
 }
 
 static void parse_rule(parser *ps) {
@@ -749,15 +1002,35 @@ static void parse_rule(parser *ps) {
           FAIL(ps, "at most %d routes", HR_RULE_MAX_ROUTES);
           return;
         }
-        r->routes[r->nroutes++] = k == 0 ? HR_ROUTE_KEY_WORKER : HR_ROUTE_FRONT_DOOR;
+        hr_route_kind kind = k == 0 ? HR_ROUTE_KEY_WORKER : k == 1 ? HR_ROUTE_FRONT_DOOR : HR_ROUTE_TEAM;
         next(ps);
+        /* `team` alone is the key worker's team; `team NAME` (or "NAME") a team the rule names. */
+        if (kind == HR_ROUTE_TEAM && (ps->t.type == T_STRING || (ps->t.type == T_IDENT && !is_word(&ps->t, "or") &&
+                                                                 word_index(&ps->t, clause_names) < 0))) {
+          if (r->route_team) {
+            FAIL(ps, "a rule can name one team");
+            return;
+          }
+          r->route_team = ps->t.type == T_STRING ? dup_string(&ps->t) : dup_tok(&ps->t);
+          if (!r->route_team || !r->route_team[0]) {
+            FAIL(ps, "the team's name is empty");
+            return;
+          }
+          kind = HR_ROUTE_NAMED_TEAM;
+          next(ps);
+        }
+        r->routes[r->nroutes++] = kind;
         if (!is_word(&ps->t, "or")) break;
         next(ps);
       }
-      if (r->routes[r->nroutes - 1] != HR_ROUTE_FRONT_DOOR) {
-        FAIL(ps, "end the route of rule '%s' with 'or front_door' so every alert reaches someone", r->id);
+      if (r->routes[r->nroutes - 1] != HR_ROUTE_FRONT_DOOR && r->routes[r->nroutes - 1] != HR_ROUTE_NAMED_TEAM) {
+        FAIL(ps, "end the route of rule '%s' with 'or front_door' (or a named team) so every alert reaches someone",
+             r->id);
         return;
       }
+      break;
+    case 9: /* for */
+      if (parse_duration(ps, &r->for_us)) return;
       break;
     }
   }
@@ -783,7 +1056,99 @@ static void parse_rule(parser *ps) {
   }
   if (!r->explain) r->explain = dup_string(&(tok){T_STRING, "\"\"", 2, 0, 0});
   if (!r->description) r->description = dup_string(&(tok){T_STRING, "\"\"", 2, 0, 0});
-  r->explain_weeks = first_absence_weeks(p, r->when);
+  const hr_node *abs = first_absence(p, r->when);
+  r->explain_weeks = abs ? abs->args.weeks : 0;
+  r->explain_days = abs ? abs->args.days : 0;
+  check_reachable(ps, r, &rule_tok);
+}
+
+/* define NAME = condition (or number). Checked here on its own; parsed again where used. */
+static void parse_define(parser *ps) {
+  next(ps); /* "define" */
+  tok name = ps->t;
+  if (name.type != T_IDENT) {
+    FAIL(ps, "expected a name after 'define'");
+    return;
+  }
+  static const char *const reserved[] = {"and", "or", "not", "any", "within", "min", "rule", "define", NULL};
+  for (int i = 0; i < HR_FACT__COUNT; i++)
+    if (is_word(&name, facts[i].name)) {
+      FAIL(ps, "'%s' is already a fact; give the definition another name", facts[i].name);
+      return;
+    }
+  static const char *const relation_words[] = {"carer", "parent", "child", "sibling", "household", NULL};
+  int is_event = 0;
+  for (int i = 0; i < HR_TRIGGER__COUNT; i++)
+    is_event |= is_word(&name, trigger_names[i]);
+  if (word_index(&name, reserved) >= 0 || is_event || word_index(&name, relation_words) >= 0) {
+    FAIL(ps, "'%.*s' is a word of the language; give the definition another name", (int)name.len, name.p);
+    return;
+  }
+  uint32_t d = UINT32_MAX;
+  for (uint32_t i = 0; i < ps->ndefs; i++)
+    if (ps->defs[i].name.p == name.p) d = i;
+  for (uint32_t i = 0; i < ps->ndefs && d != UINT32_MAX; i++)
+    if (i != d && ps->defs[i].name.len == name.len && memcmp(ps->defs[i].name.p, name.p, name.len) == 0 &&
+        ps->defs[i].name.p < name.p) {
+      FAIL(ps, "'%.*s' is already defined on line %u", (int)name.len, name.p, ps->defs[i].name.line);
+      return;
+    }
+  if (d == UINT32_MAX) { /* the scan stopped early (a lexical error before this point) */
+    FAIL(ps, "cannot read the definition of '%.*s'", (int)name.len, name.p);
+    return;
+  }
+  next(ps);
+  if (expect_punct(ps, "=")) return;
+  /* Check it alone: names, types, cycles. The nodes built for the check are dropped. */
+  uint32_t nnodes = ps->pack->nnodes, reads = ps->pack->reads;
+  ps->expanding[ps->nexpanding++] = d;
+  parse_or(ps, CTX_DEF);
+  ps->nexpanding--;
+  if (ps->failed) return;
+  if (!is_top_word(&ps->t)) {
+    FAIL(ps, "unexpected '%.*s' in the definition of '%.*s' (a definition is one condition or number)", (int)ps->t.len,
+         ps->t.p, (int)name.len, name.p);
+    return;
+  }
+  ps->pack->nnodes = nnodes;
+  ps->pack->reads = reads;
+}
+
+/* Finds every `define NAME =` before parsing, so definitions may be used before (or inside)
+ * each other; a cycle is then reported where it closes. */
+static int scan_defines(parser *ps) {
+  char err[8];
+  parser scan = *ps;
+  scan.err = err;
+  scan.errsz = sizeof err;
+  uint32_t cap = 0;
+  while (!scan.failed && scan.t.type != T_EOF) {
+    if (!is_word(&scan.t, "define")) {
+      next(&scan);
+      continue;
+    }
+    next(&scan);
+    tok name = scan.t;
+    if (name.type != T_IDENT) continue;
+    next(&scan);
+    if (!is_punct(&scan.t, "=")) continue;
+    if (ps->ndefs == HR_RULES_MAX_DEFINES) {
+      fail_at(ps, name.line, name.col, "too many definitions (at most %u)", HR_RULES_MAX_DEFINES);
+      return -1;
+    }
+    if (ps->ndefs == cap) {
+      cap = cap ? cap * 2 : 16;
+      define *nd = realloc(ps->defs, cap * sizeof *nd);
+      if (!nd) {
+        fail_at(ps, 1, 1, "out of memory");
+        return -1;
+      }
+      ps->defs = nd;
+    }
+    ps->defs[ps->ndefs++] = (define){name, scan.cur, scan.line, scan.line_start, 0};
+    next(&scan);
+  }
+  return 0;
 }
 
 hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filename, char *errstr, size_t errsz) {
@@ -814,6 +1179,7 @@ hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filen
                .errsz = errsz,
                .pack = p};
   next(&ps);
+  if (scan_defines(&ps) == 0) ps.lexed = 0;
   if (is_word(&ps.t, "pack")) {
     next(&ps);
     if (ps.t.type != T_IDENT)
@@ -824,12 +1190,17 @@ hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filen
     }
   }
   while (!ps.failed && ps.t.type != T_EOF) {
+    if (is_word(&ps.t, "define")) {
+      parse_define(&ps);
+      continue;
+    }
     if (!is_word(&ps.t, "rule")) {
-      FAIL(&ps, "expected 'rule' but found '%.*s'", (int)ps.t.len, ps.t.p);
+      FAIL(&ps, "expected 'rule' or 'define' but found '%.*s'", (int)ps.t.len, ps.t.p);
       break;
     }
     parse_rule(&ps);
   }
+  free(ps.defs);
   if (!ps.failed && p->nrules == 0) fail_at(&ps, ps.line, 1, "the pack has no rules");
   if (!ps.failed) {
     for (int t = 0; t < HR_TRIGGER__COUNT; t++) {
@@ -883,6 +1254,7 @@ void hr_rulepack_free(hr_rulepack *p) {
     free(p->rules[i].description);
     free(p->rules[i].severity);
     free(p->rules[i].explain);
+    free(p->rules[i].route_team);
   }
   for (int t = 0; t < HR_TRIGGER__COUNT; t++)
     free(p->by_trigger[t]);

@@ -36,6 +36,8 @@ typedef enum hr_fact_id {
   HR_FACT_ADULT,             /* person: not known to be under 18 */
   HR_FACT_DEPENDANTS,        /* event: dependants the agency record declares */
   HR_FACT_MATCHED,           /* event: the subject was found in the register */
+  HR_FACT_COUNT,             /* person: events of a kind (args.event) that started within the window */
+  HR_FACT_DAYS_SINCE,        /* person: whole days since the latest event of a kind; undefined if none */
   HR_FACT__COUNT
 } hr_fact_id;
 
@@ -60,9 +62,11 @@ typedef struct hr_value {
 } hr_value;
 
 typedef struct hr_fact_args {
-  int32_t weeks;        /* absence facts: window in ISO weeks */
+  int32_t weeks;        /* absence facts: window in ISO weeks (0 when given in days) */
+  int32_t days;         /* absence facts: window in calendar days ending on the mark's date (0 = weeks) */
   int32_t min_sessions; /* absence_rate: defined only with at least this many possible */
-  int64_t window_us;    /* *_started within: window length in microseconds */
+  int32_t event;        /* count, days_since: the hr_trigger counted (custody, MH spell, NRPF begins) */
+  int64_t window_us;    /* *_started within, count: window length in microseconds */
 } hr_fact_args;
 
 /* Evidence a fact offers when it holds: the engine appends items to its own list and the
@@ -83,11 +87,14 @@ typedef enum hr_group_key {
   HR_GROUP_SUBJECT = 1 << 1,
   HR_GROUP_EPISODE = 1 << 2,
   HR_GROUP_LA = 1 << 3,
+  HR_GROUP_FAMILY = 1 << 4, /* the children's carers: siblings with the same carers share alerts */
 } hr_group_key;
 
 typedef enum hr_route_kind {
   HR_ROUTE_KEY_WORKER = 1, /* key worker of the youngest affected child with an assignment */
   HR_ROUTE_FRONT_DOOR,     /* the early-help front door of the alert's LA */
+  HR_ROUTE_TEAM,           /* the team of that key worker (the first such key worker with a team) */
+  HR_ROUTE_NAMED_TEAM,     /* the team the rule names (hr_rule.route_team) */
 } hr_route_kind;
 
 #define HR_RULE_MAX_ROUTES 4
@@ -101,10 +108,13 @@ typedef struct hr_rule {
   uint32_t when;       /* root node of the condition */
   uint32_t group;      /* bit set of hr_group_key */
   int64_t cooldown_us; /* 0 = none */
+  int64_t for_us;      /* the condition must have held this long, in event time (0 = fire at once) */
   hr_route_kind routes[HR_RULE_MAX_ROUTES];
   uint32_t nroutes;
+  char *route_team;      /* HR_ROUTE_NAMED_TEAM: the team's id; NULL otherwise */
   char *explain;         /* template with {placeholders} */
-  int32_t explain_weeks; /* window of the first absence_rate fact, for {weeks} */
+  int32_t explain_weeks; /* window of the first absence_rate fact, for {weeks} (0 if in days) */
+  int32_t explain_days;  /* window of the first absence_rate fact, for {days} (0 if in weeks) */
   uint32_t line;         /* where the rule starts in its file */
 } hr_rule;
 

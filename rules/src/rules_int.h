@@ -24,6 +24,7 @@ typedef struct hr_node {
   uint32_t a, b;  /* children */
   hr_value value; /* NUM */
   hr_fact_args args;
+  uint32_t line, col; /* where it was written (CMP, FACT), for messages */
 } hr_node;
 
 #define HR_RULES_MAX_NODES 65536u
@@ -31,6 +32,7 @@ typedef struct hr_node {
 #define HR_RULES_MAX_RULES 1024u
 #define HR_RULES_MAX_FILE (1024u * 1024u)
 #define HR_RULES_MAX_RELATED 64u
+#define HR_RULES_MAX_DEFINES 1024u
 
 struct hr_rulepack {
   char *name;

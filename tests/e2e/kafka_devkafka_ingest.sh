@@ -6,14 +6,9 @@ command -v kcat >/dev/null || fail "kcat is not installed (deploy/install-deps.s
 S=$SHARED/testdata/sample
 [ -d "$S" ] || fail "no worked sample at $S"
 
-"$HEARTH" devkafka --brokers 1 --partitions 3 >"$WORK/dk.out" 2>"$WORK/dk.err" &
-dk=$!
+start_devkafka 1 3
 trap 'kill $dk 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 50); do [ -s "$WORK/dk.out" ] && break; sleep 0.2; done
-B=$(head -1 "$WORK/dk.out")
-[[ "$B" == 127.0.0.1:* ]] || fail "devkafka printed no bootstrap servers: $(cat "$WORK/dk.out" "$WORK/dk.err")"
 
-count() { kcat -C -b "$B" -t "$1" -e -q -f '%k\n' 2>/dev/null | wc -l; }
 
 "$HEARTH" ingest register --brokers "$B" "$S/register" 2>"$WORK/ingest.err" || fail "register: $(cat "$WORK/ingest.err")"
 persons=$(($(wc -l <"$S/register/persons.csv") - 1))

@@ -114,7 +114,8 @@ static void fuzz_check_register(const Hearth__V1__RegisterRecord *g) {
   FUZZ_CHECK(g->n_quality_warnings <= 4);
   switch (g->record_case) {
   case HEARTH__V1__REGISTER_RECORD__RECORD_PERSON:
-    FUZZ_CHECK(g->person->person_id[0] && g->person->la_code[0]);
+    FUZZ_CHECK(g->person->person_id[0]); /* an empty la_code is an unknown LA (READING R36) */
+    fuzz_check_str(g->person->la_code);
     fuzz_check_str(g->person->nhs_number);
     fuzz_check_str(g->person->upn);
     fuzz_check_str(g->person->given_name);

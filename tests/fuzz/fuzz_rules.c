@@ -1,6 +1,8 @@
 /* fuzz_rules: the rule compiler on arbitrary bytes. Whatever the input, compiling returns a
- * pack or NULL with an error that names "<fuzz>:line:col"; a pack that compiles evaluates
- * without crashing against a fake environment for every rule. */
+ * pack or NULL with an error that names "<fuzz>:line:col"; a pack that compiles keeps the
+ * promises the engine relies on and evaluates without crashing against a fake environment for
+ * every rule. Seeds (tests/fuzz/corpus/fuzz_rules) hold every construct: definitions, for, count,
+ * days_since, windows in days, team routes, alert per family. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   uint32_t ev = 0;
   hr_rule_env env = {&ev, fact, related, mark, reset};
-  for (uint32_t i = 0; i < hr_rulepack_count(p); i++) hr_rule_eval(p, hr_rulepack_rule(p, i), &env, 0);
+  for (uint32_t i = 0; i < hr_rulepack_count(p); i++) {
+    const hr_rule *r = hr_rulepack_rule(p, i);
+    /* What a compiled rule promises the engine: it runs on something, groups by something,
+     * and its route ends with someone who always exists (the front door or a named team). */
+    if (!r->triggers || !r->group || !r->nroutes || r->nroutes > HR_RULE_MAX_ROUTES) abort();
+    hr_route_kind last = r->routes[r->nroutes - 1];
+    if (last != HR_ROUTE_FRONT_DOOR && !(last == HR_ROUTE_NAMED_TEAM && r->route_team && r->route_team[0])) abort();
+    if (r->for_us < 0 || r->cooldown_us < 0) abort();
+    hr_rule_eval(p, r, &env, 0);
+  }
   hr_rulepack_free(p);
   return 0;
 }

@@ -50,7 +50,7 @@ static void setup(const char *default_la) {
     hr_test_fail(__FILE__, __LINE__, "%s", err);
     exit(1);
   }
-  hr_engine_config cfg = {default_la, NULL, NULL, link_ids};
+  hr_engine_config cfg = {default_la, NULL, NULL, link_ids, NULL};
   hr_engine_free(eng);
   eng = hr_engine_new(&cfg, pack, err, sizeof err);
   nalerts = 0;

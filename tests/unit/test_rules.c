@@ -219,7 +219,143 @@ static void test_comments_and_clause_values_parse(void) {
   hr_rulepack_free(p);
 }
 
+/* ---- the language's newer constructs -------------------------------------------------- */
+
+static void test_new_constructs_compile_to_what_they_say(void) {
+  hr_rulepack *p =
+      compile("define recent = custody_started within 90 days or mh_spell_started within 90 days\n"
+              "define rate = absence_rate(30 days, min 20 sessions)\n"
+              "rule a {\n severity high\n on attendance_mark\n when rate >= 10% and any carer (recent)\n"
+              " for 2 weeks\n alert per family\n route key_worker or team or team \"Early Help East\"\n"
+              " explain \"{days} days: {absence_rate}\"\n}\n"
+              "rule b {\n severity low\n on custody_start\n when count(custody_start within 365 days) >= 2 and "
+              "days_since(mh_spell_start) <= 30 and recent\n alert per subject, episode\n route team MASH\n}\n");
+  CHECK(p != NULL);
+  if (!p) {
+    fprintf(stderr, "%s\n", err);
+    return;
+  }
+  const hr_rule *a = hr_rulepack_rule(p, 0), *b = hr_rulepack_rule(p, 1);
+  CHECK_INT(a->for_us, 14 * HR_US_PER_DAY);
+  CHECK_INT(a->group, HR_GROUP_FAMILY);
+  CHECK_INT(a->nroutes, 3);
+  CHECK_INT(a->routes[0], HR_ROUTE_KEY_WORKER);
+  CHECK_INT(a->routes[1], HR_ROUTE_TEAM);
+  CHECK_INT(a->routes[2], HR_ROUTE_NAMED_TEAM);
+  CHECK_STR(a->route_team, "Early Help East");
+  CHECK_INT(a->explain_days, 30);
+  CHECK_INT(a->explain_weeks, 0);
+  CHECK_INT(b->nroutes, 1);
+  CHECK_STR(b->route_team, "MASH");
+  CHECK(hr_rulepack_reads(p, HR_FACT_COUNT));
+  CHECK(hr_rulepack_reads(p, HR_FACT_DAYS_SINCE));
+  CHECK(hr_rulepack_reads(p, HR_FACT_MH_SPELL_STARTED));
+  hr_rulepack_free(p);
+}
+
+/* A definition behaves exactly as its text written in place. */
+static void test_definition_is_its_text(void) {
+  hr_rulepack *p = compile("define low = absence_rate(6 weeks, min 20 sessions) < 50%\n" RULE_HEAD
+                           "  when not low and any carer (nrpf_active)\n}\n");
+  hr_rulepack *q = compile(RULE_HEAD "  when not absence_rate(6 weeks, min 20 sessions) < 50% and any carer "
+                                     "(nrpf_active)\n}\n");
+  CHECK(p && q);
+  if (!p || !q) {
+    hr_rulepack_free(p);
+    hr_rulepack_free(q);
+    return;
+  }
+  fake x = {0};
+  x.carers[0] = 1, x.ncarers = 1;
+  for (int absent = 0; absent <= 30; absent += 3)
+    for (int nrpf = 0; nrpf <= 1; nrpf++) {
+      x.absent = absent, x.possible = 30, x.nrpf[1] = nrpf;
+      CHECK_INT(eval_with(p, &x), eval_with(q, &x));
+    }
+  hr_rulepack_free(p);
+  hr_rulepack_free(q);
+}
+
+static void test_definition_errors(void) {
+  expect_error("define a = b\ndefine b = a\n" RULE_HEAD "  when a\n}\n",
+               "t.rules:2:12: definitions form a cycle: 'a' uses 'b' uses 'a'");
+  expect_error("define a = not a\n" RULE_HEAD "  when a\n}\n", "t.rules:1:16: definitions form a cycle: 'a' uses 'a'");
+  expect_error("define a = nrpf_active\ndefine a = adult\n" RULE_HEAD "  when a\n}\n",
+               "t.rules:2:8: 'a' is already defined on line 1");
+  expect_error("define children = adult\n" RULE_HEAD "  when children\n}\n", "'children' is already a fact");
+  expect_error("define carer = adult\n" RULE_HEAD "  when carer\n}\n", "'carer' is a word of the language");
+  expect_error("define a = absense_rate(6 weeks) > 1\n" RULE_HEAD "  when a\n}\n",
+               "t.rules:1:12: unknown fact 'absense_rate' (did you mean 'absence_rate'?)");
+  expect_error("define a = nrpf_active adult\n" RULE_HEAD "  when a\n}\n",
+               "unexpected 'adult' in the definition of 'a'");
+  /* About a child, used about an adult: the error points into the definition and at the use. */
+  expect_error("define absent = absence_rate(6 weeks) > 10%\nrule r {\n severity high\n on custody_start\n"
+               " alert per subject\n route front_door\n when children >= 1 and absent\n}\n",
+               "t.rules:1:17: 'absence_rate' is about a child, but here the person is an adult (in definition "
+               "'absent', used at 7:25)");
+  expect_error("define recent_adversity = adult\n" RULE_HEAD "  when recent_adversty\n}\n",
+               "t.rules:7:8: unknown fact 'recent_adversty' (did you mean 'recent_adversity'?)");
+  expect_error("define n = children\n" RULE_HEAD "  when n and adult\n}\n", "joins yes/no conditions");
+  /* Definitions doubling at each level: refused, quickly, rather than expanded forever. */
+  char *big = malloc(8192);
+  strcpy(big, "define d0 = nrpf_active\n");
+  for (int i = 1; i < 12; i++)
+    sprintf(big + strlen(big), "define d%d = d%d and d%d and d%d and d%d\n", i, i - 1, i - 1, i - 1, i - 1);
+  strcat(big, RULE_HEAD "  when d11\n}\n");
+  expect_error(big, "too large");
+  free(big);
+}
+
+static void test_new_syntax_errors(void) {
+  expect_error(RULE_HEAD "  when count(custody_started within 30 days) > 1\n}\n",
+               "'count' counts custody_start, mh_spell_start or nrpf_begins, not 'custody_started' (did you mean "
+               "'custody_start'?)");
+  expect_error(RULE_HEAD "  when count(custody_start) > 1\n}\n", "expected 'within'");
+  expect_error(RULE_HEAD "  when days_since(custody_start within 3 days) > 1\n}\n", "expected ')'");
+  expect_error(RULE_HEAD "  when absence_rate(6 fortnights) > 1%\n}\n", "expected 'weeks' or 'days'");
+  expect_error(RULE_HEAD "  when absence_rate(5000 days) > 1%\n}\n", "too large");
+  expect_error(RULE_HEAD "  when absence_rate(600 weeks) > 1%\n}\n", "from 1 to 520 weeks");
+  expect_error(RULE_HEAD "  when nrpf_active\n  for ever\n}\n", "expected a whole number");
+  expect_error("rule r {\n severity high\n on attendance_mark\n alert per child\n route team\n when nrpf_active\n}\n",
+               "end the route of rule 'r' with 'or front_door' (or a named team)");
+  expect_error("rule r {\n severity high\n on attendance_mark\n alert per child\n route team A or team B\n when "
+               "nrpf_active\n}\n",
+               "a rule can name one team");
+  expect_error(RULE_HEAD "  when nrpf_active\n  explain \"{day}\"\n}\n", "(did you mean 'days'?)");
+}
+
+static void test_unreachable_rules_are_refused(void) {
+  expect_error(RULE_HEAD "  when absence_rate(6 weeks, min 20 sessions) > 100%\n}\n",
+               "t.rules:1:1: rule 'r' can never fire: its condition can never hold (at 6:47 'absence_rate' is "
+               "between 0% and 100%, so '>' never holds)");
+  expect_error(RULE_HEAD "  when absence_rate(2 weeks, min 21 sessions) >= 10%\n}\n",
+               "its minimum of 21 sessions is more than its window can hold");
+  expect_error(RULE_HEAD "  when absence_rate(3 days, min 7 sessions) >= 10%\n}\n",
+               "its minimum of 7 sessions is more than its window can hold");
+  expect_error(RULE_HEAD "  when possible_sessions(1 week) > 10\n}\n", "'possible_sessions' is at most 10 here");
+  expect_error(RULE_HEAD "  when not matched\n}\n", "'matched' always holds for an attendance mark");
+  expect_error(RULE_HEAD "  when dependants > 0\n}\n", "'dependants' is at most 0 here");
+  expect_error(RULE_HEAD "  when 1 > 2\n}\n", "'>' compares two fixed numbers");
+  /* An event the condition can never see: MH records declare no dependants. */
+  expect_error("rule r {\n severity high\n on custody_start, mh_spell_start\n alert per subject\n route front_door\n"
+               " when dependants > 0\n}\n",
+               "rule 'r' runs on 'mh_spell_start' but its condition can never hold for that event (at 6:18 "
+               "'dependants' is at most 0 here, so '>' never holds); remove it from 'on'");
+  /* Conditions that can hold are left alone, however unusual. */
+  hr_rulepack *p = compile(RULE_HEAD "  when absence_rate(2 weeks, min 20 sessions) >= 100% or not nrpf_active\n}\n");
+  CHECK(p != NULL);
+  hr_rulepack_free(p);
+  p = compile(RULE_HEAD "  when not (dependants > 0)\n}\n");
+  CHECK(p != NULL);
+  hr_rulepack_free(p);
+}
+
 static const hr_test_case tests[] = {
+    {"new_constructs_compile_to_what_they_say", test_new_constructs_compile_to_what_they_say},
+    {"definition_is_its_text", test_definition_is_its_text},
+    {"definition_errors", test_definition_errors},
+    {"new_syntax_errors", test_new_syntax_errors},
+    {"unreachable_rules_are_refused", test_unreachable_rules_are_refused},
     {"reference_pack_compiles_with_five_rules", test_reference_pack_compiles_with_five_rules},
     {"misspelt_fact_names_line_column_and_suggestion", test_misspelt_fact_names_line_column_and_suggestion},
     {"type_errors_are_reported", test_type_errors_are_reported},
