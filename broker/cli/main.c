@@ -175,7 +175,10 @@ static const char usage_run[] =
     "  --grace-ms N   reorder grace (grace_ms): agreement with replay for N ms of latency\n"
     "  --archive DIR  (archive_dir) append every register record and event applied to the event\n"
     "                 archive in DIR, synced before each save; hearth rules backtest reads it\n"
-    "  --stop-after N save and stop once N events were applied (tests, benchmarks, batch catch-up)\n";
+    "  --stop-after N save and stop once N events were applied (tests, benchmarks, batch catch-up)\n"
+    "  --watch-rules  (rules_watch) reload the rule pack whenever its file changes; SIGHUP always\n"
+    "                 reloads it. A pack that fails its checks is refused, with its error logged,\n"
+    "                 and the running pack kept; a good one takes effect from the next event\n";
 
 /* A whole decimal number, all of s; 0 or -1. */
 static int parse_u64(const char *s, uint64_t *out) {
@@ -199,6 +202,7 @@ static int cmd_run(int argc, char **argv) {
                                        {"grace-ms", required_argument, 0, 'G'},
                                        {"archive", required_argument, 0, 'A'},
                                        {"stop-after", required_argument, 0, 'S'},
+                                       {"watch-rules", no_argument, 0, 'W'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int print_alerts = 0;
@@ -228,7 +232,7 @@ static int cmd_run(int argc, char **argv) {
     props.kv[props.n++] = extra.passthrough[i];
   int c;
   while (!rc && (c = getopt_long(argc, argv, "X:", opts, NULL)) != -1) {
-    const char *key = NULL;
+    const char *key = NULL, *val = optarg;
     switch (c) {
     case 'C': break;
     case 'p': print_alerts = 1; break;
@@ -246,6 +250,7 @@ static int cmd_run(int argc, char **argv) {
     case 'c': key = "commit_ms"; break;
     case 'G': key = "grace_ms"; break;
     case 'A': key = "archive_dir"; break;
+    case 'W': key = "rules_watch", val = "true"; break;
     case 'X':
       if (props.n == sizeof props.kv / sizeof props.kv[0])
         rc = 2;
@@ -258,7 +263,7 @@ static int cmd_run(int argc, char **argv) {
       return 0;
     default: rc = 2; break;
     }
-    if (key && hr_cfg_set(hr_run_config_keys, hr_run_config_nkeys, key, optarg, &set, &extra, err, sizeof err)) {
+    if (key && hr_cfg_set(hr_run_config_keys, hr_run_config_nkeys, key, val, &set, &extra, err, sizeof err)) {
       fprintf(stderr, "hearth run: %s\n", err);
       rc = 2;
     }
@@ -284,6 +289,8 @@ static int cmd_run(int argc, char **argv) {
   o.state_dir = set.state_dir;
   o.group = set.group;
   o.rules = rules;
+  o.rules_path = set.rules;
+  o.rules_watch = set.rules_watch;
   o.commit_ms = set.commit_ms;
   o.engine.default_la = set.default_la && *set.default_la ? set.default_la : NULL;
   o.engine.mh_services = set.mh_services;
@@ -304,9 +311,12 @@ static int cmd_run(int argc, char **argv) {
   o.archive_dir = set.archive_dir && *set.archive_dir ? set.archive_dir : NULL;
   hr_run_stats st;
   rc = hr_run(&o, &st, err, sizeof err);
-  fprintf(stderr, "hearth run: %llu register records, %llu events, %llu alerts, %llu dead letters, %llu saves\n",
+  fprintf(stderr,
+          "hearth run: %llu register records, %llu events, %llu alerts, %llu dead letters, %llu saves, "
+          "%llu rule reloads (%llu refused)\n",
           (unsigned long long)st.register_records, (unsigned long long)st.events, (unsigned long long)st.alerts,
-          (unsigned long long)st.deadletters, (unsigned long long)st.commits);
+          (unsigned long long)st.deadletters, (unsigned long long)st.commits, (unsigned long long)st.rule_reloads,
+          (unsigned long long)st.rule_reload_failures);
   if (rc) fprintf(stderr, "hearth run: %s\n", err);
   hr_rulepack_free(rules);
   hr_cfg_free(&extra);

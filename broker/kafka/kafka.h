@@ -94,6 +94,8 @@ typedef struct hr_run_opts {
   const char *state_dir; /* LMDB state and consumed offsets */
   const char *group;     /* consumer group id; NULL = "hearth-broker" */
   const hr_rulepack *rules;
+  const char *rules_path; /* reloaded from on SIGHUP (and when it changes, with rules_watch); NULL = never */
+  int rules_watch;
   hr_engine_config engine;
   const hr_kafka_props *props;    /* librdkafka properties for both clients */
   uint64_t commit_ms;             /* how often state and offsets are saved (default 200) */
@@ -110,6 +112,7 @@ typedef struct hr_run_opts {
 typedef struct hr_run_stats {
   uint64_t register_records, events, alerts, deadletters, commits;
   uint64_t first_event_ns, last_event_ns; /* monotonic ns: first event consumed, last applied */
+  uint64_t rule_reloads, rule_reload_failures;
 } hr_run_stats;
 
 /* Every alert hearth run produces carries this header: the Kafka timestamp (ms since the epoch)

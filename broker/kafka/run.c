@@ -28,6 +28,7 @@
 #include "hr_err.h"
 #include "hr_time.h"
 #include "kafka.h"
+#include "rules_reload.h"
 #include "state.h"
 
 #define MAX_PARTITIONS 256
@@ -67,6 +68,7 @@ typedef struct run {
   uv_timer_t commit_timer;
   uv_timer_t release_timer; /* with a grace period: releases held events as their grace ends */
   uv_signal_t sigint, sigterm;
+  hr_rules_reload *reload;                /* SIGHUP and the watched pack (rules_path) */
   int64_t next_offset[2][MAX_PARTITIONS]; /* [0] register, [1] events: next offset to consume */
   int nparts[2];
   uint64_t batch_changes;       /* messages applied since the last commit */
@@ -630,6 +632,10 @@ int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz) {
   if (o->grace_ms) uv_timer_start(&r->release_timer, on_release_timer, 10, 10);
   uv_signal_start(&r->sigint, on_signal, SIGINT);
   uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+  if (o->rules_path &&
+      hr_rules_reload_start(&r->loop, o->rules_path, o->rules_watch, r->engine, o->rules, &st->rule_reloads,
+                            &st->rule_reload_failures, &r->reload, r->err, sizeof r->err))
+    goto done;
   drain(r); /* messages that arrived before the IO event was enabled */
   if (!r->failed) uv_run(&r->loop, UV_RUN_DEFAULT);
   rc = r->failed ? HR_EIO : 0;
@@ -641,6 +647,7 @@ done:
     uv_close((uv_handle_t *)&r->release_timer, NULL);
     uv_close((uv_handle_t *)&r->sigint, NULL);
     uv_close((uv_handle_t *)&r->sigterm, NULL);
+    hr_rules_reload_close(r->reload);
     uv_run(&r->loop, UV_RUN_DEFAULT); /* run the close callbacks */
     uv_loop_close(&r->loop);
   }
@@ -667,6 +674,7 @@ done:
   }
   hr_store_close(r->store);
   hr_engine_free(r->engine);
+  hr_rules_reload_free(r->reload); /* after the engine: it may run a reloaded pack */
   hr_buf_free(&r->key);
   hr_buf_free(&r->val);
   free(r);

@@ -11,7 +11,12 @@ const hr_cfg_key hr_run_config_keys[] = {
      "Kafka bootstrap servers, host:port[,host:port...] (hearth devkafka prints them)."},
     {"state_dir", HR_CFG_STRING, NULL, F(state_dir), 0, 0,
      "Directory of the LMDB state store: the core's state and the consumed offsets, saved together."},
-    {"rules", HR_CFG_STRING, NULL, F(rules), 0, 0, "The rule pack, e.g. rules/packs/reference.rules."},
+    {"rules", HR_CFG_STRING, NULL, F(rules), 0, 0,
+     "The rule pack, e.g. rules/packs/reference.rules. SIGHUP reloads it: a pack that fails its checks is "
+     "refused (the error logged with line and column) and the running one kept; a good one takes effect "
+     "from the next event."},
+    {"rules_watch", HR_CFG_BOOL, "false", F(rules_watch), 0, 0,
+     "Also reload the rule pack whenever its file changes (its directory is watched)."},
     {"default_la", HR_CFG_STRING, "", F(default_la), 0, 0,
      "LA (ONS code) for alerts whose record names none (unknown_dependants); empty = none."},
     {"group", HR_CFG_STRING, "hearth-broker", F(group), 0, 0, "Kafka consumer group id of this broker."},

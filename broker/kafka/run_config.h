@@ -19,6 +19,7 @@ typedef struct hr_run_settings {
   uint64_t grace_ms;
   int link_agency_ids;
   const char *link_params; /* "" = no probabilistic tier */
+  int rules_watch;
 } hr_run_settings;
 
 extern const hr_cfg_key hr_run_config_keys[];
