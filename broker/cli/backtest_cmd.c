@@ -68,7 +68,7 @@ int hr_cli_backtest(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if ((e = hr_cli_engine_option(c, optarg, &o.engine, &eo, "hearth rules backtest"))) {
-      if (e < 0) return 2;
+      if (e < 0) return e == HR_CLI_BAD_USAGE ? 2 : 1;
       continue;
     }
     switch (c) {

@@ -45,8 +45,11 @@ typedef struct hr_cli_engine_opts {
   "                     Off by default: then identity is REFERENCE's tiers only\n"
 
 /* Applies getopt code c with its argument to cfg (which keeps pointers into eo: keep eo alive
- * as long as the engine). 1 when c is one of the engine options, 0 when it is not, -1 when its
- * argument is bad (the reason printed, prefixed with cmd). */
+ * as long as the engine). 1 when c is one of the engine options, 0 when it is not; when it
+ * cannot be applied (the reason printed, prefixed with cmd), HR_CLI_BAD_USAGE (exit 2) or
+ * HR_CLI_FAILED (a file that does not load: exit 1). */
+#define HR_CLI_BAD_USAGE (-2)
+#define HR_CLI_FAILED (-1)
 int hr_cli_engine_option(int c, const char *arg, hr_engine_config *cfg, hr_cli_engine_opts *eo, const char *cmd);
 
 #endif

@@ -11,7 +11,7 @@ int hr_cli_engine_option(int c, const char *arg, hr_engine_config *cfg, hr_cli_e
     size_t have = strlen(eo->providers);
     if (have + strlen(arg) + 2 > sizeof eo->providers) {
       fprintf(stderr, "%s: too many --mh-provider codes\n", cmd);
-      return -1;
+      return HR_CLI_BAD_USAGE;
     }
     snprintf(eo->providers + have, sizeof eo->providers - have, " %s", arg);
     cfg->mh_providers = eo->providers;
@@ -20,7 +20,7 @@ int hr_cli_engine_option(int c, const char *arg, hr_engine_config *cfg, hr_cli_e
   case 's': cfg->mh_services = arg; return 1;
   case 'k': cfg->link_agency_ids = 1; return 1;
   case 'L':
-    if (hr_cli_link_params_load(arg, &eo->link_params)) return -1;
+    if (hr_cli_link_params_load(arg, &eo->link_params)) return HR_CLI_FAILED;
     cfg->link_params = &eo->link_params;
     return 1;
   default: return 0;

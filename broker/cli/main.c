@@ -502,7 +502,7 @@ static int cmd_replay(int argc, char **argv) {
   int quiet = 0, c, e;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if ((e = hr_cli_engine_option(c, optarg, &o.engine, &eo, "hearth replay"))) {
-      if (e < 0) return 2;
+      if (e < 0) return e == HR_CLI_BAD_USAGE ? 2 : 1;
       continue;
     }
     switch (c) {
