@@ -4,6 +4,10 @@
 # a crash fails one test, not the run. End-to-end tests (tests/e2e/*.sh) get HEARTH=<dir>/hearth.
 #
 #   tests/run.sh [--only PATTERN] BUILD_DIR...
+#
+# PATTERN selects the tests whose name (suite/test, e.g. e2e/kafka_faults_lose_nothing) contains
+# it; a PATTERN with a slash may also name the build (asan/e2e/demo matches build/suite/test). A
+# plain word never matches the build directory's own name (h-link, asan, ...).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -16,6 +20,10 @@ failed=0
 failures=()
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
+
+selected() { # full name: build/suite/test, or once/test
+  [ -z "$only" ] || [[ "${1#*/}" == *"$only"* ]] || { [[ "$only" == */* ]] && [[ "$1" == *"$only"* ]]; }
+}
 
 record() { # name status logfile
   if [ "$2" -eq 0 ]; then
@@ -41,7 +49,7 @@ for build in "$@"; do
     while IFS= read -r name; do
       [ -n "$name" ] || continue
       full="$tag/$suite/$name"
-      [ -z "$only" ] || [[ "$full" == *"$only"* ]] || continue
+      selected "$full" || continue
       timeout 120 "$bin" "$name" >"$log/out" 2>&1
       record "$full" $? "$log/out"
     done < <("$bin" --list)
@@ -50,7 +58,7 @@ for build in "$@"; do
     [ -f "$t" ] || continue
     [ "$(basename "$t")" != lib.sh ] || continue # shared helpers, not a test
     full="$tag/e2e/$(basename "$t" .sh)"
-    [ -z "$only" ] || [[ "$full" == *"$only"* ]] || continue
+    selected "$full" || continue
     timeout 900 bash "$t" >"$log/out" 2>&1
     record "$full" $? "$log/out"
   done
@@ -58,14 +66,14 @@ done
 
 # Tests that need one run, not one per build: the oracle's own edge cases, fuzz smoke runs.
 export HEARTH="$PWD/$1/hearth" HEARTH_BUILD="$PWD/$1"
-if [ -f tests/oracle/test_oracle_edges.py ] && { [ -z "$only" ] || [[ "once/oracle" == *"$only"* ]]; }; then
+if [ -f tests/oracle/test_oracle_edges.py ] && selected "once/oracle_edges"; then
   timeout 300 python3 tests/oracle/test_oracle_edges.py >"$log/out" 2>&1
   record "once/oracle_edges" $? "$log/out"
 fi
 for t in tests/once/*.sh; do
   [ -f "$t" ] || continue
   full="once/$(basename "$t" .sh)"
-  [ -z "$only" ] || [[ "$full" == *"$only"* ]] || continue
+  selected "$full" || continue
   timeout 900 bash "$t" >"$log/out" 2>&1
   record "$full" $? "$log/out"
 done
