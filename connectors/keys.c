@@ -3,6 +3,7 @@
 
 #include "connector.h"
 #include "hr_buf.h"
+#include "hr_decode.h"
 
 void hr_register_key(const Hearth__V1__RegisterRecord *rec, hr_buf *k) {
   hr_buf_reset(k);
@@ -51,20 +52,6 @@ void hr_event_key(const Hearth__V1__AgencyEvent *ev, hr_buf *k) {
   }
 }
 
-/* A protobuf varint (at most 10 bytes) at p[*i]; 0, or -1 when cut short or too long. */
-static int wire_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v) {
-  *v = 0;
-  for (int shift = 0; shift <= 63; shift += 7) {
-    if (*i >= n) return -1;
-    uint8_t b = p[(*i)++];
-    *v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) return 0;
-  }
-  return -1;
-}
-
-/* Wire format: a tag varint (field << 3 | type), then a varint (0), 8 bytes (1), a length
- * and that many bytes (2) or 4 bytes (5). */
 int hr_event_order_key(const uint8_t *p, size_t n, hr_order_key *k) {
   memset(k, 0, sizeof *k);
   size_t i = 0;
@@ -72,33 +59,21 @@ int hr_event_order_key(const uint8_t *p, size_t n, hr_order_key *k) {
     uint64_t tag, v;
     /* As protobuf-c: a tag whose first byte holds no field bits is refused; field 0 written in
      * more bytes is skipped as an unknown field. */
-    if ((p[i] & 0xf8) == 0 || wire_varint(p, n, &i, &tag)) return -1;
+    if ((p[i] & 0xf8) == 0 || hr_pb_varint(p, n, &i, &tag)) return -1;
     uint64_t field = tag >> 3;
-    switch (tag & 7) {
-    case 0:
-      if (wire_varint(p, n, &i, &v)) return -1;
-      if (field == 1) { /* an enum: the low 32 bits, signed, as protobuf-c reads it */
-        int32_t f = (int32_t)(uint32_t)v;
-        k->feed = f < 0 || f > 1000 ? 1000 : f;
-      }
-      if (field == 2) k->time_us = (int64_t)v;
-      if (field == 4) k->position = v;
-      break;
-    case 1:
-      if (n - i < 8) return -1;
-      i += 8;
-      break;
-    case 5:
-      if (n - i < 4) return -1;
-      i += 4;
-      break;
-    case 2:
-      if (wire_varint(p, n, &i, &v) || v > n - i) return -1;
-      i += (size_t)v;
-      if (field >= 10 && field <= 13) k->has_payload = 1;
-      break;
-    default: return -1; /* groups and undefined wire types */
+    unsigned wire = (unsigned)(tag & 7);
+    if (wire != 0) {
+      if (hr_pb_skip(p, n, &i, wire)) return -1;
+      if (wire == 2 && field >= 10 && field <= 13) k->has_payload = 1;
+      continue;
     }
+    if (hr_pb_varint(p, n, &i, &v)) return -1;
+    if (field == 1) { /* an enum: the low 32 bits, signed, as protobuf-c reads it */
+      int32_t f = (int32_t)(uint32_t)v;
+      k->feed = f < 0 || f > 1000 ? 1000 : f;
+    }
+    if (field == 2) k->time_us = (int64_t)v;
+    if (field == 4) k->position = v;
   }
   return 0;
 }

@@ -524,6 +524,12 @@ static const char *opt(const words *w, int from, const char *key) {
   return NULL;
 }
 
+/* The value after key, or "" when the row does not give it (the register's "unknown"). */
+static char *opt_or_empty(const words *w, int from, const char *key) {
+  const char *v = opt(w, from, key);
+  return (char *)(v ? v : "");
+}
+
 static int check_opts(const tfile *f, const words *w, int from, const char *const *keys) {
   for (int i = from; i < w->n; i += 2) {
     int ok = 0;
@@ -554,7 +560,7 @@ static int apply_row(const tfile *f, hr_engine *e, const words *w, known *people
     snprintf(nhs, sizeof nhs, "nhs-%s", w->w[1]);
     snprintf(upn, sizeof upn, "upn-%s", w->w[1]);
     p.person_id = w->w[1];
-    p.la_code = (char *)(opt(w, 2, "la") ? opt(w, 2, "la") : "");
+    p.la_code = opt_or_empty(w, 2, "la");
     p.nhs_number = nhs;
     p.upn = upn;
     p.date_of_birth = (char *)(born ? born : "");
@@ -590,8 +596,8 @@ static int apply_row(const tfile *f, hr_engine *e, const words *w, known *people
                    w->w[2]);
     r.person_id = w->w[1];
     r.related_person_id = w->w[3];
-    r.start_date = (char *)(opt(w, 4, "from") ? opt(w, 4, "from") : "");
-    r.end_date = (char *)(opt(w, 4, "until") ? opt(w, 4, "until") : "");
+    r.start_date = opt_or_empty(w, 4, "from");
+    r.end_date = opt_or_empty(w, 4, "until");
     rec.record_case = HEARTH__V1__REGISTER_RECORD__RECORD_RELATIONSHIP;
     rec.relationship = &r;
     return hr_engine_register(e, &rec) ? tfail(f, w->line, "the engine refused this row") : 0;
@@ -601,8 +607,8 @@ static int apply_row(const tfile *f, hr_engine *e, const words *w, known *people
     if (w->n < 2 || check_opts(f, w, 2, keys)) return tfail(f, w->line, "expected 'key_worker ID [team T] [la CODE]'");
     Hearth__V1__KeyWorker k = HEARTH__V1__KEY_WORKER__INIT;
     k.key_worker_id = w->w[1];
-    k.team_id = (char *)(opt(w, 2, "team") ? opt(w, 2, "team") : "");
-    k.la_code = (char *)(opt(w, 2, "la") ? opt(w, 2, "la") : "");
+    k.team_id = opt_or_empty(w, 2, "team");
+    k.la_code = opt_or_empty(w, 2, "la");
     rec.record_case = HEARTH__V1__REGISTER_RECORD__RECORD_KEY_WORKER;
     rec.key_worker = &k;
     return hr_engine_register(e, &rec) ? tfail(f, w->line, "the engine refused this row") : 0;
@@ -614,8 +620,8 @@ static int apply_row(const tfile *f, hr_engine *e, const words *w, known *people
   Hearth__V1__Assignment a = HEARTH__V1__ASSIGNMENT__INIT;
   a.key_worker_id = w->w[1];
   a.child_person_id = w->w[2];
-  a.start_date = (char *)(opt(w, 3, "from") ? opt(w, 3, "from") : "");
-  a.end_date = (char *)(opt(w, 3, "until") ? opt(w, 3, "until") : "");
+  a.start_date = opt_or_empty(w, 3, "from");
+  a.end_date = opt_or_empty(w, 3, "until");
   rec.record_case = HEARTH__V1__REGISTER_RECORD__RECORD_ASSIGNMENT;
   rec.assignment = &a;
   return hr_engine_register(e, &rec) ? tfail(f, w->line, "the engine refused this row") : 0;

@@ -90,6 +90,10 @@ static inline int varint(const uint8_t *p, size_t len, size_t *at, uint64_t *v) 
   return -1;
 }
 
+int hr_pb_varint(const uint8_t *p, size_t len, size_t *at, uint64_t *v) {
+  return varint(p, len, at, v);
+}
+
 /* Tags and length prefixes, as protobuf-c reads them: at most 5 bytes, kept to 32 bits. */
 static inline int varint32(const uint8_t *p, size_t len, size_t *at, uint64_t *v) {
   if (*at < len && !(p[*at] & 0x80)) {
@@ -424,4 +428,8 @@ ProtobufCMessage *hr_decode_fast(const ProtobufCMessageDescriptor *d, const uint
 ProtobufCMessage *hr_decode(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len, hr_arena *a) {
   ProtobufCMessage *m = hr_decode_fast(d, p, len, a);
   return m ? m : protobuf_c_message_unpack(d, &a->alloc, len, p);
+}
+
+int hr_pb_skip(const uint8_t *p, size_t len, size_t *at, unsigned wire) {
+  return skip(p, len, at, wire);
 }

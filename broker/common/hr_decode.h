@@ -41,4 +41,11 @@ ProtobufCMessage *hr_decode(const ProtobufCMessageDescriptor *d, const uint8_t *
 /* The fast path alone (for tests): NULL when it hands back to protobuf-c. */
 ProtobufCMessage *hr_decode_fast(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len, hr_arena *a);
 
+/* The wire reader underneath, for code that reads a few fields without decoding (the live
+ * broker's order key): a varint of at most 10 bytes at p[*at], and skipping one field's value
+ * of wire type wire (length prefixes as protobuf-c reads them). 0, or -1 when cut short or
+ * malformed; *at moves past what was read. */
+int hr_pb_varint(const uint8_t *p, size_t len, size_t *at, uint64_t *v);
+int hr_pb_skip(const uint8_t *p, size_t len, size_t *at, unsigned wire);
+
 #endif

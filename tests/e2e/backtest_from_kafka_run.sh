@@ -40,7 +40,7 @@ first=$(archived)
 [ -n "$first" ] || fail "the archive does not check"
 
 "$HEARTH" rules backtest --archive "$WORK/archive" --rules "$RULES" --alerts "$WORK/bt.jsonl" >/dev/null || fail "backtest"
-python3 -c "import json,sys;[print(json.loads(l)['alert_id']) for l in open(sys.argv[1])]" "$WORK/bt.jsonl" | sort >"$WORK/bt.ids"
+alert_ids "$WORK/bt.jsonl" | sort >"$WORK/bt.ids"
 diff "$WORK/live.ids" "$WORK/bt.ids" || fail "the backtest of the live archive differs from the live alerts"
 
 # A restart: nothing new. A restart without saved offsets: everything delivered again.

@@ -17,7 +17,7 @@ start_devkafka 1
 # What replay raises from the register and the inpatient feed alone.
 "$HEARTH" replay --register "$S/register" --rules "$RULES" --out "$WORK/replay.jsonl" --quiet \
   --feed inpatient="$S/feeds/inpatient.hl7"
-python3 -c "import json,sys;[print(json.loads(l)['alert_id']) for l in open(sys.argv[1])]" "$WORK/replay.jsonl" |
+alert_ids "$WORK/replay.jsonl" |
   sort >"$WORK/replay.ids"
 want=$(wc -l <"$WORK/replay.ids")
 [ "$want" -ge 1 ] || fail "the sample's inpatient feed should raise at least one alert"

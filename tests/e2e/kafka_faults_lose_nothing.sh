@@ -17,7 +17,7 @@ is_sanitized && families=60
 d=$WORK/la
 "$HEARTH" synth --out "$d" --families $families --seed 6 --no-expected 2>/dev/null
 replay_dir "$d" "$WORK/replay.jsonl" --default-la E09000007 --quiet
-python3 -c "import json,sys;[print(json.loads(l)['alert_id']) for l in open(sys.argv[1])]" "$WORK/replay.jsonl" | sort -u >"$WORK/replay.ids"
+alert_ids "$WORK/replay.jsonl" | sort -u >"$WORK/replay.ids"
 want=$(wc -l <"$WORK/replay.ids")
 [ "$want" -gt 20 ] || fail "only $want alerts: the test would prove little"
 

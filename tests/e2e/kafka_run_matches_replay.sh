@@ -23,7 +23,7 @@ stop_run() {
 }
 
 replay_dir "$S" "$WORK/replay.jsonl" --quiet
-python3 -c "import json,sys;[print(json.loads(l)['alert_id']) for l in open(sys.argv[1])]" "$WORK/replay.jsonl" | sort >"$WORK/replay.ids"
+alert_ids "$WORK/replay.jsonl" | sort >"$WORK/replay.ids"
 want=$(wc -l <"$WORK/replay.ids")
 
 # The register first, then the four feeds as a live system receives them: in event-time order.

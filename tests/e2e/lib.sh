@@ -22,6 +22,9 @@ replay_dir() {
     --feed attendance="$dir/feeds/attendance.csv" --feed nrpf="$dir/feeds/nrpf.csv" "$@"
 }
 
+# alert_ids FILE: the alert_id of each alert in a JSON-lines file (hearth replay --out), in order.
+alert_ids() { python3 -c "import json,sys;[print(json.loads(l)['alert_id']) for l in open(sys.argv[1])]" "$1"; }
+
 # Kafka tests. start_devkafka [BROKERS [PARTITIONS [CONTROL_FIFO]]] (default 1 and 3): the mock
 # cluster in the background; sets B (bootstrap servers) and dk (its pid). Its standard output,
 # which also answers control commands, is $WORK/dk.out.
