@@ -7,7 +7,8 @@
 #include <string.h>
 
 struct hr_rules_reload {
-  hr_engine *engine;
+  hr_rules_install_fn install;
+  void *install_ud;
   const hr_rulepack *current; /* the pack the engine runs: the caller's or owned */
   hr_rulepack *owned;         /* a reloaded pack, freed when replaced or at the end */
   char *path, *dir, *base;
@@ -36,11 +37,10 @@ int hr_rules_reload_now(hr_rules_reload *rr, const char *why) {
     hr_rulepack_free(p); /* the same rules: nothing to change */
     return 0;
   }
-  /* Between two events: this runs in a loop callback, never inside hr_engine_apply. */
-  hr_engine_set_rules(rr->engine, p);
-  hr_rulepack_free(rr->owned);
+  hr_rulepack *retired = rr->owned; /* freed by the installer once the engine has moved on */
   rr->owned = p;
   rr->current = p;
+  rr->install(rr->install_ud, p, retired);
   ++*rr->reloads;
   char what[128];
   snprintf(what, sizeof what, "rules reloaded (%s)", why);
@@ -66,8 +66,9 @@ static void on_dir_event(uv_fs_event_t *h, const char *filename, int events, int
   uv_timer_start(&rr->settle, on_settled, 200, 0);
 }
 
-int hr_rules_reload_start(uv_loop_t *loop, const char *path, int watch, hr_engine *engine, const hr_rulepack *initial,
-                          uint64_t *reloads, uint64_t *failures, hr_rules_reload **out, char *err, size_t errsz) {
+int hr_rules_reload_start(uv_loop_t *loop, const char *path, int watch, hr_rules_install_fn install, void *install_ud,
+                          const hr_rulepack *initial, uint64_t *reloads, uint64_t *failures, hr_rules_reload **out,
+                          char *err, size_t errsz) {
   *out = NULL;
   hr_rules_reload *rr = calloc(1, sizeof *rr);
   char *d = strdup(path), *b = strdup(path);
@@ -79,7 +80,8 @@ int hr_rules_reload_start(uv_loop_t *loop, const char *path, int watch, hr_engin
     return -1;
   }
   free(d), free(b);
-  rr->engine = engine;
+  rr->install = install;
+  rr->install_ud = install_ud;
   rr->current = initial;
   rr->reloads = reloads;
   rr->failures = failures;

@@ -15,17 +15,24 @@
 
 typedef struct hr_rules_reload hr_rules_reload;
 
-/* Starts reloading the engine's pack from path (initial is the pack it runs now, borrowed). The
+/* Puts a pack that passed its checks into the engine, between two events. retired is the pack
+ * it replaces when that was an earlier reload (NULL for the initial, borrowed pack): the
+ * installer frees it once the engine no longer runs it. hearth run's installer hands both to the
+ * engine thread in line with the events, so the next event handed over is the first to see it. */
+typedef void (*hr_rules_install_fn)(void *ud, const hr_rulepack *next, hr_rulepack *retired);
+
+/* Starts reloading the pack from path (initial is the pack the engine runs now, borrowed). The
  * counters count reloads and refused reloads. 0, or -1 with the reason in err; in both cases
  * *out, when set, must be closed (hr_rules_reload_close, then the loop run to close its
  * handles) and freed. */
-int hr_rules_reload_start(uv_loop_t *loop, const char *path, int watch, hr_engine *engine, const hr_rulepack *initial,
-                          uint64_t *reloads, uint64_t *failures, hr_rules_reload **out, char *err, size_t errsz);
+int hr_rules_reload_start(uv_loop_t *loop, const char *path, int watch, hr_rules_install_fn install, void *install_ud,
+                          const hr_rulepack *initial, uint64_t *reloads, uint64_t *failures, hr_rules_reload **out,
+                          char *err, size_t errsz);
 /* Reloads now; why says what asked for it (for the log). 0 when the engine runs the file's
  * rules, -1 when they were refused. */
 int hr_rules_reload_now(hr_rules_reload *rr, const char *why);
 void hr_rules_reload_close(hr_rules_reload *rr); /* accepts NULL */
-/* After the engine is freed: the last reloaded pack goes with it. Accepts NULL. */
+/* After the engine is freed: the last reloaded pack (the current one) goes with it. Accepts NULL. */
 void hr_rules_reload_free(hr_rules_reload *rr);
 
 #endif

@@ -2,8 +2,18 @@
  * applies them through the core and produces alerts, keeping state and consumed offsets in LMDB.
  *
  * States: STARTING (load state; catch the register up to its end, so events meet a complete
- * register) -> RUNNING (libuv loop: the consumer queue's IO event wakes a uv_poll handle, which
- * drains the queue to empty; a timer commits) -> STOPPING (SIGINT/SIGTERM: last commit, close).
+ * register) -> RUNNING -> STOPPING (SIGINT/SIGTERM: last commit, close).
+ *
+ * Two threads while RUNNING. The loop thread (libuv: the consumer queue's IO event wakes a
+ * uv_poll handle, which drains the queue to empty) consumes, reads each event's order key and
+ * merges the partitions in event-time order, then decodes each event and hands it over, in that
+ * order and in batches, to the engine thread (handoff.h), which applies, produces alerts,
+ * archives and commits, and hands each batch back to be recycled (its messages destroyed). The
+ * commit timer, rule reloads and the last commit at a signal are handed over in the same line,
+ * so they happen exactly between the events before and after them, and only the engine thread
+ * touches the engine, the state store, the archive and the producer's delivery reports. The
+ * engine thread wakes the loop (uv_async) when it fails, reaches --stop-after or has applied
+ * everything up to the point the loop saw every partition's end.
  *
  * Invariants:
  *  1. Offsets are saved only in the LMDB transaction that saves the state they produced.
@@ -15,14 +25,18 @@
  *     its offset; a record redelivered after a crash is recognised by the archive (by content)
  *     and not archived twice. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "archive.h"
+#include "handoff.h"
 #include "hr_decode.h"
 #include "hr_buf.h"
 #include "hr_err.h"
@@ -33,6 +47,9 @@
 
 #define MAX_PARTITIONS 256
 #define MAX_BUFFERED 100000 /* events held for ordering; beyond it the earliest is applied anyway */
+#define BATCH_ITEMS 256     /* work handed to the engine thread in one go */
+#define MAX_BATCHES 32      /* batches in flight: beyond, the loop waits for the engine thread */
+#define BATCH_ARENA 131072  /* decoded events of one batch: bigger ones spill to malloc */
 
 /* An event consumed but not yet applied (held to be applied in event-time order). Only its
  * order key is read from the wire when it arrives; it is decoded when applied. A message that
@@ -48,6 +65,33 @@ typedef struct held {
   struct held *next;
 } held;
 
+/* What the loop thread hands the engine thread. */
+typedef enum work_kind {
+  W_EVENT,     /* m: an agency event to apply, or (bad_reason set) to dead-letter */
+  W_REGISTER,  /* m: a register record */
+  W_COMMIT,    /* save state and offsets (the commit timer, a signal) */
+  W_CAUGHT_UP, /* the loop has read every partition to its end and handed all of it over */
+  W_RULES,     /* run rules from now on, then free retired */
+  W_STOP       /* the last item: the thread ends */
+} work_kind;
+
+typedef struct work {
+  work_kind kind;
+  rd_kafka_message_t *m;
+  Hearth__V1__AgencyEvent *ev; /* W_EVENT: decoded (in its batch's arena), or NULL when bad */
+  const char *bad_reason, *bad_message;
+  const hr_rulepack *rules;
+  hr_rulepack *retired;
+} work;
+
+/* Work and the events it decoded travel together; the messages are destroyed by the loop
+ * thread when the batch comes back (librdkafka's bookkeeping stays on the thread that consumed). */
+typedef struct work_batch {
+  size_t n;
+  hr_arena decoded;
+  work items[BATCH_ITEMS];
+} work_batch;
+
 typedef struct fifo {
   held *head, *tail;
   size_t n;
@@ -56,10 +100,28 @@ typedef struct fifo {
 
 typedef struct run {
   const hr_run_opts *o;
+  /* Owned by the engine thread while RUNNING (by the starting thread before, and after the join). */
   hr_engine *engine;
   hr_store *store;
-  hr_archive *archive; /* NULL = none; synced before each commit (invariant 4) */
-  hr_txn *batch;       /* the open write transaction of the current batch, or NULL */
+  hr_archive *archive;    /* NULL = none; synced before each commit (invariant 4) */
+  hr_txn *batch;          /* the open write transaction of the current batch, or NULL */
+  uint64_t batch_changes; /* messages applied since the last commit */
+  uint64_t delivery_failures;
+  char delivery_error[256];
+  hr_buf val;
+  const rd_kafka_message_t *applying;     /* the event being applied: its timestamp goes on alerts */
+  int64_t next_offset[2][MAX_PARTITIONS]; /* [0] register, [1] events: next offset to consume */
+  /* The hand-over and the signals between the threads. */
+  hr_handoff to_engine, to_loop; /* of batch pointers: full ones there, done ones back */
+  pthread_t engine_thread;
+  int engine_started;
+  uv_async_t wake;           /* the engine thread wakes the loop: failed, done or caught up */
+  int failed;                /* atomic: a fatal error: stop without committing (first error in err) */
+  int done;                  /* atomic: stop_after_events reached, saved: stop */
+  int caught_up_applied;     /* atomic: the engine thread reached W_CAUGHT_UP */
+  uint64_t caught_up_events; /* events applied then (written before caught_up_applied) */
+  char err[512];
+  /* Owned by the loop thread. */
   rd_kafka_t *consumer, *producer;
   rd_kafka_queue_t *queue;
   int pipe_r, pipe_w;
@@ -68,24 +130,39 @@ typedef struct run {
   uv_timer_t commit_timer;
   uv_timer_t release_timer; /* with a grace period: releases held events as their grace ends */
   uv_signal_t sigint, sigterm;
-  hr_rules_reload *reload;                /* SIGHUP and the watched pack (rules_path) */
-  int64_t next_offset[2][MAX_PARTITIONS]; /* [0] register, [1] events: next offset to consume */
+  hr_rules_reload *reload; /* SIGHUP and the watched pack (rules_path) */
   int nparts[2];
-  uint64_t batch_changes;       /* messages applied since the last commit */
   fifo pending[MAX_PARTITIONS]; /* per events partition */
   size_t npending;
-  uint64_t delivery_failures;
-  char delivery_error[256];
-  hr_buf key, val;
-  hr_run_stats *st;
-  hr_arena decode;                    /* events are decoded into it when applied; reset after each */
-  held *spare;                        /* freed held records, reused */
-  const rd_kafka_message_t *applying; /* the event being applied: its timestamp goes on alerts */
-  int failed;                         /* a fatal error: stop without committing */
-  int done;                           /* stop_after_events reached: save and stop */
-  int caught_up;                      /* every events partition has reported its end once */
-  char err[512];
+  hr_run_stats *st;    /* first_event_ns: loop thread; the rest: engine thread */
+  held *spare;         /* freed held records, reused */
+  work_batch *filling; /* the batch being filled, or NULL */
+  work_batch *last;    /* W_STOP's, set aside at the start so that the engine thread always ends */
+  work_batch *batches[MAX_BATCHES];
+  int nbatches;
+  int caught_up_posted; /* W_CAUGHT_UP handed over */
+  int caught_up;        /* ... and reported */
 } run;
+
+static int is_failed(run *r) {
+  return __atomic_load_n(&r->failed, __ATOMIC_ACQUIRE);
+}
+
+static int is_stopping(run *r) {
+  return is_failed(r) || __atomic_load_n(&r->done, __ATOMIC_ACQUIRE);
+}
+
+/* Records a fatal error from either thread; the first one's message is kept. */
+static void fail(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(run *r, const char *fmt, ...) {
+  int expected = 0; /* err is read only after the engine thread has ended */
+  if (!__atomic_compare_exchange_n(&r->failed, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->err, sizeof r->err, fmt, ap);
+  va_end(ap);
+  if (r->engine_started) uv_async_send(&r->wake);
+}
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   (void)rk;
@@ -94,10 +171,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     r->delivery_failures++;
     if (!r->delivery_error[0]) snprintf(r->delivery_error, sizeof r->delivery_error, "%s", rd_kafka_err2str(m->err));
   }
-}
-
-static int produce(run *r, const char *topic, const char *key, const void *val, size_t vlen) {
-  return hr_kafka_produce(r->producer, topic, key, strlen(key), val, vlen, r->err, sizeof r->err);
 }
 
 /* One readable line per alert, for people watching (hearth demo, hearth run --print). */
@@ -120,26 +193,25 @@ static void on_alert(void *ud, const Hearth__V1__Alert *a) {
   size_t n = hearth__v1__alert__get_packed_size(a);
   hr_buf_reset(&r->val);
   if (hr_buf_reserve(&r->val, n)) {
-    r->failed = 1;
-    snprintf(r->err, sizeof r->err, "out of memory");
+    fail(r, "out of memory");
     return;
   }
   hearth__v1__alert__pack(a, (uint8_t *)r->val.data);
-  char ts[24] = "";
+  char ts[24] = "", perr[256];
   rd_kafka_timestamp_type_t tstype;
   int64_t source_ms = r->applying ? rd_kafka_message_timestamp(r->applying, &tstype) : -1;
   if (source_ms >= 0) snprintf(ts, sizeof ts, "%lld", (long long)source_ms);
   const char *key = a->la_code ? a->la_code : "";
   if (hr_kafka_produce_ex(r->producer, HR_TOPIC_ALERTS, key, strlen(key), r->val.data, n, NULL,
-                          ts[0] ? HR_HEADER_SOURCE_TS : NULL, ts, r->err, sizeof r->err))
-    r->failed = 1;
+                          ts[0] ? HR_HEADER_SOURCE_TS : NULL, ts, perr, sizeof perr))
+    fail(r, "%s", perr);
   r->st->alerts++;
   if (r->o->print_alerts) print_alert(a);
 }
 
 static void deadletter(run *r, const rd_kafka_message_t *m, const char *reason, const char *message) {
   Hearth__V1__DeadLetter dl = HEARTH__V1__DEAD_LETTER__INIT;
-  char source[300];
+  char source[300], perr[256];
   snprintf(source, sizeof source, "kafka:%s/%d", rd_kafka_topic_name(m->rkt), (int)m->partition);
   dl.source = source;
   dl.position = (uint64_t)m->offset;
@@ -154,20 +226,22 @@ static void deadletter(run *r, const rd_kafka_message_t *m, const char *reason, 
   hr_buf_reset(&r->val);
   if (hr_buf_reserve(&r->val, n)) return;
   hearth__v1__dead_letter__pack(&dl, (uint8_t *)r->val.data);
-  produce(r, HR_TOPIC_DEADLETTER, source, r->val.data, n);
+  if (hr_kafka_produce(r->producer, HR_TOPIC_DEADLETTER, source, strlen(source), r->val.data, n, perr, sizeof perr))
+    fail(r, "%s", perr);
   r->st->deadletters++;
 }
 
 static int ensure_batch(run *r) {
   if (r->batch) return 0;
   if (hr_store_begin(r->store, 1, &r->batch)) {
-    snprintf(r->err, sizeof r->err, "state store: %s", hr_store_last_error(r->store));
+    fail(r, "state store: %s", hr_store_last_error(r->store));
     return HR_ESTORE;
   }
   return 0;
 }
 
 static void apply_register(run *r, const rd_kafka_message_t *m) {
+  if (ensure_batch(r)) return;
   Hearth__V1__RegisterRecord *rec = hearth__v1__register_record__unpack(NULL, m->len, m->payload);
   if (!rec)
     deadletter(r, m, "not_parseable", "the register message is not a RegisterRecord");
@@ -175,9 +249,9 @@ static void apply_register(run *r, const rd_kafka_message_t *m) {
     if (hr_engine_register(r->engine, rec) == HR_EINVAL)
       deadletter(r, m, "missing_field", "the register record has no identity");
     else if (hr_state_put_register(r->batch, rec) == HR_ESTORE)
-      r->failed = 1, snprintf(r->err, sizeof r->err, "state store: %s", hr_store_last_error(r->store));
+      fail(r, "state store: %s", hr_store_last_error(r->store));
     else if (r->archive && hr_archive_append_register(r->archive, rec) < 0)
-      r->failed = 1, snprintf(r->err, sizeof r->err, "archive: %s", hr_archive_error(r->archive));
+      fail(r, "archive: %s", hr_archive_error(r->archive));
     r->st->register_records++;
     hearth__v1__register_record__free_unpacked(rec, NULL);
   }
@@ -186,24 +260,184 @@ static void apply_register(run *r, const rd_kafka_message_t *m) {
 }
 
 static void apply_event(run *r, const rd_kafka_message_t *m, Hearth__V1__AgencyEvent *ev) {
-  /* A held event may be released after a commit closed the batch: open the next one. */
-  if (ensure_batch(r)) {
-    r->failed = 1;
-    return;
-  }
   r->applying = m;
   int rc = hr_engine_apply(r->engine, ev, on_alert, r);
   r->applying = NULL;
   if (rc == HR_EINVAL)
     deadletter(r, m, "not_parseable", "the event's payload is incomplete");
   else if (rc)
-    r->failed = 1, snprintf(r->err, sizeof r->err, "core: %s", hr_strerror(rc));
+    fail(r, "core: %s", hr_strerror(rc));
   else if (r->archive && hr_archive_append_event(r->archive, ev) < 0)
-    r->failed = 1, snprintf(r->err, sizeof r->err, "archive: %s", hr_archive_error(r->archive));
+    fail(r, "archive: %s", hr_archive_error(r->archive));
   r->st->events++;
-  if (r->o->stop_after_events && r->st->events >= r->o->stop_after_events) r->done = 1;
+  if (r->o->stop_after_events && r->st->events >= r->o->stop_after_events)
+    __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+/* Engine thread: applies (or dead-letters) one event, whose turn it is. */
+static void apply_or_deadletter(run *r, work *w) {
+  const rd_kafka_message_t *m = w->m;
+  if (ensure_batch(r)) return;
+  if (w->ev)
+    apply_event(r, m, w->ev);
+  else
+    deadletter(r, m, w->bad_reason, w->bad_message);
   r->next_offset[1][m->partition] = m->offset + 1;
   r->batch_changes++;
+}
+
+/* Engine thread. Invariant 2 then 1: every alert acknowledged, then state and offsets in one
+ * transaction. */
+static int commit(run *r) {
+  if (is_failed(r)) return -1;
+  if (!r->batch_changes) return 0;
+  while (rd_kafka_outq_len(r->producer) > 0 && rd_kafka_flush(r->producer, 1000) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    char fatal[256];
+    if (rd_kafka_fatal_error(r->producer, fatal, sizeof fatal)) {
+      snprintf(r->delivery_error, sizeof r->delivery_error, "%s", fatal);
+      r->delivery_failures++;
+      break;
+    }
+  }
+  if (r->delivery_failures) {
+    fail(r,
+         "%llu alert(s) not delivered (%s): stopping without saving, so a restart "
+         "produces them again",
+         (unsigned long long)r->delivery_failures, r->delivery_error);
+    return -1;
+  }
+  static const char *const topics[2] = {HR_TOPIC_REGISTER, HR_TOPIC_EVENTS};
+  if (r->archive && hr_archive_sync(r->archive)) { /* invariant 4 */
+    fail(r, "archive: %s", hr_archive_error(r->archive));
+    return -1;
+  }
+  int rc = 0;
+  for (int t = 0; t < 2 && !rc; t++)
+    for (int p = 0; p < r->nparts[t] && !rc; p++) {
+      char key[128];
+      snprintf(key, sizeof key, "%s/%d", topics[t], p);
+      if (r->next_offset[t][p] >= 0) rc = hr_state_put_position(r->batch, key, (uint64_t)r->next_offset[t][p]);
+    }
+  if (!rc) rc = hr_state_checkpoint(r->batch, r->engine);
+  hr_txn *t = r->batch;
+  r->batch = NULL;
+  if (!rc)
+    rc = hr_txn_commit(t);
+  else
+    hr_txn_abort(t);
+  if (rc) {
+    fail(r, "could not save the state: %s", hr_store_last_error(r->store));
+    return -1;
+  }
+  r->st->commits++;
+  r->batch_changes = 0;
+  return 0;
+}
+
+/* An item done with or not acted on (after a failure or --stop-after: its message is consumed
+ * again from the saved offsets after a restart). The engine thread frees a retired pack; the
+ * loop thread, recycling the batch, the message. */
+static void retire_pack(work *w) {
+  hr_rulepack_free(w->retired);
+  w->retired = NULL;
+}
+
+/* Engine thread: one item, in the order the loop handed them over. */
+static void do_work(run *r, work *w) {
+  switch (w->kind) {
+  case W_EVENT: apply_or_deadletter(r, w); break;
+  case W_REGISTER: apply_register(r, w->m); break;
+  case W_COMMIT: commit(r); break;
+  case W_CAUGHT_UP:
+    __atomic_store_n(&r->caught_up_events, r->st->events, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->caught_up_applied, 1, __ATOMIC_RELEASE);
+    uv_async_send(&r->wake);
+    break;
+  case W_RULES: hr_engine_set_rules(r->engine, w->rules); break;
+  case W_STOP: break;
+  }
+  retire_pack(w);
+}
+
+static void *engine_main(void *arg) {
+  run *r = arg;
+  prctl(PR_SET_NAME, "hearth-engine"); /* as top -H and perf show it */
+  work_batch *got[MAX_BATCHES];
+  for (;;) {
+    size_t n = hr_handoff_pop(&r->to_engine, got, MAX_BATCHES);
+    int applied = 0, stop = 0;
+    for (size_t b = 0; b < n; b++) {
+      for (size_t i = 0; i < got[b]->n; i++) {
+        work *w = &got[b]->items[i];
+        if (w->kind == W_STOP) stop = 1; /* always the last item handed over */
+        if (stop || is_stopping(r)) {
+          retire_pack(w);
+          continue;
+        }
+        applied |= w->kind == W_EVENT;
+        do_work(r, w);
+        if (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) { /* --stop-after: save and stop */
+          commit(r);
+          uv_async_send(&r->wake);
+        }
+      }
+      hr_handoff_push(&r->to_loop, &got[b], 1); /* never waits: it holds every work_batch */
+    }
+    if (applied) r->st->last_event_ns = uv_hrtime();
+    rd_kafka_poll(r->producer, 0); /* delivery reports */
+    if (stop) return NULL;
+  }
+}
+
+/* Loop thread: destroys a batch's messages, so that it can be filled again. */
+static void recycle(work_batch *b) {
+  for (size_t i = 0; i < b->n; i++) {
+    if (b->items[i].m) rd_kafka_message_destroy(b->items[i].m);
+    retire_pack(&b->items[i]); /* only for a batch the engine thread never took */
+  }
+  b->n = 0;
+  hr_arena_reset(&b->decoded);
+}
+
+/* Loop thread: an empty batch: one handed back, a new one, or (all in flight) the next one
+ * handed back, waiting for it. NULL when out of memory. */
+static work_batch *empty_batch(run *r) {
+  work_batch *b;
+  if (hr_handoff_pop_nowait(&r->to_loop, &b, 1) || (r->nbatches == MAX_BATCHES && hr_handoff_pop(&r->to_loop, &b, 1))) {
+    recycle(b);
+    return b;
+  }
+  if (!(b = calloc(1, sizeof *b)) || hr_arena_init(&b->decoded, BATCH_ARENA)) {
+    free(b);
+    return NULL;
+  }
+  r->batches[r->nbatches++] = b;
+  return b;
+}
+
+static void publish(run *r) {
+  if (!r->filling) return;
+  hr_handoff_push(&r->to_engine, &r->filling, 1);
+  r->filling = NULL;
+}
+
+/* Loop thread: adds work to the batch being filled, decoding an event here, where there is time
+ * to spare, rather than on the engine thread. 0, or -1 when out of memory (the caller still owns
+ * the message). */
+static int post(run *r, work w) {
+  if (!r->filling && !(r->filling = empty_batch(r))) {
+    fail(r, "out of memory");
+    return -1;
+  }
+  work_batch *b = r->filling;
+  if (w.kind == W_EVENT && !w.bad_reason) {
+    w.ev = (Hearth__V1__AgencyEvent *)hr_decode(&hearth__v1__agency_event__descriptor, w.m->payload, w.m->len,
+                                                &b->decoded);
+    if (!w.ev) w.bad_reason = "not_parseable", w.bad_message = "the event message is not an AgencyEvent (truncated)";
+  }
+  b->items[b->n++] = w;
+  if (b->n == BATCH_ITEMS) publish(r);
+  return 0;
 }
 
 /* REFERENCE 6 order, as hearth replay: instant, feed (hr_feed_order), position in the source. */
@@ -213,33 +447,11 @@ static int held_before(const held *a, const held *b) {
   return a->position < b->position;
 }
 
-/* Applies (or dead-letters) one held message, whose turn it is. */
-static void release_one(run *r, held *h) {
-  const rd_kafka_message_t *m = h->m;
-  Hearth__V1__AgencyEvent *ev = NULL;
-  if (!h->bad_reason) {
-    ev = (Hearth__V1__AgencyEvent *)hr_decode(&hearth__v1__agency_event__descriptor, m->payload, m->len, &r->decode);
-    if (!ev) h->bad_reason = "not_parseable", h->bad_message = "the event message is not an AgencyEvent (truncated)";
-  }
-  if (ev)
-    apply_event(r, m, ev);
-  else if (!ensure_batch(r)) {
-    deadletter(r, m, h->bad_reason, h->bad_message);
-    r->next_offset[1][m->partition] = m->offset + 1;
-    r->batch_changes++;
-  } else
-    r->failed = 1;
-  hr_arena_reset(&r->decode);
-  rd_kafka_message_destroy(h->m);
-  h->next = r->spare;
-  r->spare = h;
-}
-
-/* Applies held events in event-time order across partitions, for as long as every partition
- * either has an event held or has reported its end: with a backlog this is the replay's order
- * exactly; live, a partition that is caught up does not hold the others back. */
+/* Hands held events to the engine thread in event-time order across partitions, for as long as
+ * every partition either has an event held or has reported its end: with a backlog this is the
+ * replay's order exactly; live, a partition that is caught up does not hold the others back. */
 static void release(run *r) {
-  while (!r->failed && !r->done && r->npending) {
+  while (!is_stopping(r) && r->npending) {
     int best = -1, blocked = 0, all_held = 1;
     for (int p = 0; p < r->nparts[1]; p++) {
       fifo *f = &r->pending[p];
@@ -262,23 +474,19 @@ static void release(run *r) {
     if (!f->head) f->tail = NULL;
     f->n--;
     r->npending--;
-    release_one(r, h);
+    if (post(r, (work){.kind = W_EVENT, .m = h->m, .bad_reason = h->bad_reason, .bad_message = h->bad_message}))
+      rd_kafka_message_destroy(h->m);
+    h->next = r->spare;
+    r->spare = h;
   }
-  r->st->last_event_ns = uv_hrtime();
 }
 
-/* Takes one consumed message; returns 1 when it was kept (held for ordering). */
+/* Loop thread: takes one consumed message; returns 1 when it was kept (held for ordering or
+ * handed over), 0 when the caller still owns it. */
 static int take_message(run *r, rd_kafka_message_t *m) {
   int is_events = strcmp(rd_kafka_topic_name(m->rkt), HR_TOPIC_EVENTS) == 0;
   if (m->partition < 0 || m->partition >= MAX_PARTITIONS) return 0;
-  if (ensure_batch(r)) {
-    r->failed = 1;
-    return 0;
-  }
-  if (!is_events) {
-    apply_register(r, m);
-    return 0;
-  }
+  if (!is_events) return post(r, (work){.kind = W_REGISTER, .m = m}) == 0;
   hr_order_key key;
   const char *bad = NULL, *why = NULL;
   if (hr_event_order_key(m->payload, m->len, &key))
@@ -286,18 +494,14 @@ static int take_message(run *r, rd_kafka_message_t *m) {
   else if (key.feed < HEARTH__V1__FEED__FEED_CUSTODY || key.feed > HEARTH__V1__FEED__FEED_NRPF || !key.has_payload)
     bad = "unknown_event_type", why = "the event names no feed Hearth reads, or carries no payload";
   fifo *f = &r->pending[m->partition];
-  if (bad && !f->head) { /* nothing before it in its partition: dead-letter it now */
-    deadletter(r, m, bad, why);
-    r->next_offset[1][m->partition] = m->offset + 1, r->batch_changes++;
-    return 0;
-  }
+  if (bad && !f->head) /* nothing before it in its partition: dead-letter it now */
+    return post(r, (work){.kind = W_EVENT, .m = m, .bad_reason = bad, .bad_message = why}) == 0;
   if (!r->st->first_event_ns) r->st->first_event_ns = uv_hrtime();
   held *h = r->spare;
   if (h)
     r->spare = h->next;
   else if (!(h = malloc(sizeof *h))) {
-    r->failed = 1;
-    snprintf(r->err, sizeof r->err, "out of memory");
+    fail(r, "out of memory");
     return 0;
   }
   h->m = m;
@@ -330,68 +534,24 @@ static void free_held(run *r) {
     n = h->next;
     free(h);
   }
-  hr_arena_free(&r->decode);
-}
-
-/* Invariant 2 then 1: every alert acknowledged, then state and offsets in one transaction. */
-static int commit(run *r) {
-  if (!r->batch_changes || r->failed) return r->failed ? -1 : 0;
-  while (rd_kafka_outq_len(r->producer) > 0 && rd_kafka_flush(r->producer, 1000) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-    char fatal[256];
-    if (rd_kafka_fatal_error(r->producer, fatal, sizeof fatal)) {
-      snprintf(r->delivery_error, sizeof r->delivery_error, "%s", fatal);
-      r->delivery_failures++;
-      break;
-    }
+  for (int i = 0; i < r->nbatches; i++) { /* after the engine thread ended */
+    recycle(r->batches[i]);
+    hr_arena_free(&r->batches[i]->decoded);
+    free(r->batches[i]);
   }
-  if (r->delivery_failures) {
-    snprintf(r->err, sizeof r->err,
-             "%llu alert(s) not delivered (%s): stopping without saving, so a restart "
-             "produces them again",
-             (unsigned long long)r->delivery_failures, r->delivery_error);
-    r->failed = 1;
-    return -1;
-  }
-  static const char *const topics[2] = {HR_TOPIC_REGISTER, HR_TOPIC_EVENTS};
-  if (r->archive && hr_archive_sync(r->archive)) { /* invariant 4 */
-    snprintf(r->err, sizeof r->err, "archive: %s", hr_archive_error(r->archive));
-    r->failed = 1;
-    return -1;
-  }
-  int rc = 0;
-  for (int t = 0; t < 2 && !rc; t++)
-    for (int p = 0; p < r->nparts[t] && !rc; p++) {
-      char key[128];
-      snprintf(key, sizeof key, "%s/%d", topics[t], p);
-      if (r->next_offset[t][p] >= 0) rc = hr_state_put_position(r->batch, key, (uint64_t)r->next_offset[t][p]);
-    }
-  if (!rc) rc = hr_state_checkpoint(r->batch, r->engine);
-  hr_txn *t = r->batch;
-  r->batch = NULL;
-  if (!rc)
-    rc = hr_txn_commit(t);
-  else
-    hr_txn_abort(t);
-  if (rc) {
-    snprintf(r->err, sizeof r->err, "could not save the state: %s", hr_store_last_error(r->store));
-    r->failed = 1;
-    return -1;
-  }
-  r->st->commits++;
-  r->batch_changes = 0;
-  return 0;
+  free(r->last);
 }
 
 static void drain(run *r) {
-  /* In batches: one queue lock per batch, and events are applied while they are still in
+  /* In batches: one queue lock per batch, and events are handed over while they are still in
    * the cache rather than after the whole queue was taken. */
-  rd_kafka_message_t *batch[256];
+  rd_kafka_message_t *msgs[256];
   ssize_t n;
-  while (!r->failed && !r->done && (n = rd_kafka_consume_batch_queue(r->queue, 0, batch, 256)) > 0) {
+  while (!is_stopping(r) && (n = rd_kafka_consume_batch_queue(r->queue, 0, msgs, 256)) > 0) {
     for (ssize_t i = 0; i < n; i++) {
-      rd_kafka_message_t *m = batch[i];
+      rd_kafka_message_t *m = msgs[i];
       int kept = 0;
-      if (r->failed || r->done)
+      if (is_stopping(r))
         ; /* not taken: consumed again from the saved offsets */
       else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
         kept = take_message(r, m);
@@ -404,20 +564,19 @@ static void drain(run *r) {
       if (!kept) rd_kafka_message_destroy(m);
     }
     release(r);
+    publish(r);
   }
   release(r);
-  rd_kafka_poll(r->producer, 0);
-  if (!r->caught_up) {
+  if (!r->caught_up_posted) {
     int all = r->nparts[1] > 0;
     for (int p = 0; p < r->nparts[1]; p++)
       if (!r->pending[p].at_end || r->pending[p].head) all = 0;
     if (all) {
-      r->caught_up = 1;
-      fprintf(stderr, "hearth run: caught up with %s (%llu events applied)\n", HR_TOPIC_EVENTS,
-              (unsigned long long)r->st->events);
-      if (r->o->on_caught_up) r->o->on_caught_up(r->o->caught_up_ud);
+      r->caught_up_posted = 1;
+      post(r, (work){.kind = W_CAUGHT_UP});
     }
   }
+  publish(r);
 }
 
 static void stop(run *r) {
@@ -429,6 +588,18 @@ static void stop(run *r) {
   uv_stop(&r->loop);
 }
 
+/* The engine thread has news: it failed, reached --stop-after, or caught up. */
+static void on_wake(uv_async_t *h) {
+  run *r = h->data;
+  if (!r->caught_up && __atomic_load_n(&r->caught_up_applied, __ATOMIC_ACQUIRE)) {
+    r->caught_up = 1;
+    fprintf(stderr, "hearth run: caught up with %s (%llu events applied)\n", HR_TOPIC_EVENTS,
+            (unsigned long long)__atomic_load_n(&r->caught_up_events, __ATOMIC_RELAXED));
+    if (r->o->on_caught_up) r->o->on_caught_up(r->o->caught_up_ud);
+  }
+  if (is_stopping(r)) stop(r);
+}
+
 static void on_readable(uv_poll_t *h, int status, int events) {
   (void)events;
   run *r = h->data;
@@ -437,28 +608,37 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   }
   if (status < 0) return;
   drain(r); /* to empty: librdkafka writes the fd only when the queue becomes non-empty */
-  if (r->done) commit(r);
-  if (r->failed || r->done) stop(r);
+  if (is_stopping(r)) stop(r);
 }
 
 static void on_release_timer(uv_timer_t *h) {
   run *r = h->data;
   if (r->npending) release(r);
-  if (r->done) commit(r);
-  if (r->failed || r->done) stop(r);
+  publish(r);
+  if (is_stopping(r)) stop(r);
 }
 
 static void on_commit_timer(uv_timer_t *h) {
   run *r = h->data;
-  if (commit(r)) stop(r);
+  post(r, (work){.kind = W_COMMIT});
+  publish(r);
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
   run *r = h->data;
   fprintf(stderr, "hearth run: %s received: saving and stopping\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
   drain(r);
-  commit(r);
+  post(r, (work){.kind = W_COMMIT}); /* the last commit: after everything handed over */
+  publish(r);
   stop(r);
+}
+
+/* Rule reloads (loop thread) reach the engine in line with the events. */
+static void install_rules(void *ud, const hr_rulepack *next, hr_rulepack *retired) {
+  run *r = ud;
+  if (post(r, (work){.kind = W_RULES, .rules = next, .retired = retired}))
+    hr_rulepack_free(retired); /* failing: the engine keeps the pack it has until the end */
+  publish(r);
 }
 
 static int partitions_of(rd_kafka_t *rk, const char *topic, int *n, char *err, size_t errsz) {
@@ -510,13 +690,13 @@ static int catch_up_register(run *r) {
     int behind = 0;
     for (int p = 0; p < r->nparts[0]; p++)
       if ((r->next_offset[0][p] < 0 ? 0 : r->next_offset[0][p]) < high[p]) behind = 1;
-    if (!behind || r->failed) break;
+    if (!behind || is_failed(r)) break;
     rd_kafka_message_t *m = rd_kafka_consume_queue(r->queue, 1000);
     if (!m) continue;
-    if (!m->err && ensure_batch(r) == 0) apply_register(r, m);
+    if (!m->err) apply_register(r, m);
     rd_kafka_message_destroy(m);
   }
-  return r->failed ? -1 : commit(r);
+  return is_failed(r) ? -1 : commit(r);
 }
 
 static int load_offsets(run *r) {
@@ -585,7 +765,10 @@ int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz) {
   r->o = o;
   r->st = st;
   r->pipe_r = r->pipe_w = -1;
-  if (hr_arena_init(&r->decode, 64 * 1024)) {
+  if (hr_handoff_init(&r->to_engine, sizeof(work_batch *), MAX_BATCHES + 1) ||
+      hr_handoff_init(&r->to_loop, sizeof(work_batch *), MAX_BATCHES + 1) || !(r->last = calloc(1, sizeof *r->last))) {
+    hr_handoff_free(&r->to_engine);
+    hr_handoff_free(&r->to_loop);
     free(r);
     snprintf(err, errsz, "out of memory");
     return HR_ENOMEM;
@@ -621,7 +804,8 @@ int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz) {
   rd_kafka_queue_io_event_enable(r->queue, r->pipe_w, "1", 1);
   uv_loop_init(&r->loop);
   loop_ready = 1;
-  r->poll.data = r->commit_timer.data = r->release_timer.data = r->sigint.data = r->sigterm.data = r;
+  r->poll.data = r->commit_timer.data = r->release_timer.data = r->sigint.data = r->sigterm.data = r->wake.data = r;
+  uv_async_init(&r->loop, &r->wake, on_wake);
   uv_poll_init(&r->loop, &r->poll, r->pipe_r);
   uv_timer_init(&r->loop, &r->commit_timer);
   uv_timer_init(&r->loop, &r->release_timer);
@@ -633,15 +817,32 @@ int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz) {
   uv_signal_start(&r->sigint, on_signal, SIGINT);
   uv_signal_start(&r->sigterm, on_signal, SIGTERM);
   if (o->rules_path &&
-      hr_rules_reload_start(&r->loop, o->rules_path, o->rules_watch, r->engine, o->rules, &st->rule_reloads,
+      hr_rules_reload_start(&r->loop, o->rules_path, o->rules_watch, install_rules, r, o->rules, &st->rule_reloads,
                             &st->rule_reload_failures, &r->reload, r->err, sizeof r->err))
     goto done;
+  /* From here the engine, the store, the archive and the producer's reports are the engine
+   * thread's, until it is joined. */
+  r->engine_started = 1;
+  if ((errno = pthread_create(&r->engine_thread, NULL, engine_main, r))) {
+    r->engine_started = 0;
+    snprintf(r->err, sizeof r->err, "cannot start the engine thread: %s", strerror(errno));
+    goto done;
+  }
   drain(r); /* messages that arrived before the IO event was enabled */
-  if (!r->failed) uv_run(&r->loop, UV_RUN_DEFAULT);
-  rc = r->failed ? HR_EIO : 0;
+  if (!is_stopping(r)) uv_run(&r->loop, UV_RUN_DEFAULT);
+  rc = is_failed(r) ? HR_EIO : 0;
 
 done:
+  if (r->engine_started) { /* everything handed over is done with, then the thread ends */
+    publish(r);
+    r->last->items[0] = (work){.kind = W_STOP};
+    r->last->n = 1;
+    hr_handoff_push(&r->to_engine, &r->last, 1);
+    pthread_join(r->engine_thread, NULL);
+    rc = is_failed(r) ? HR_EIO : rc;
+  }
   if (loop_ready) {
+    uv_close((uv_handle_t *)&r->wake, NULL);
     uv_close((uv_handle_t *)&r->poll, NULL);
     uv_close((uv_handle_t *)&r->commit_timer, NULL);
     uv_close((uv_handle_t *)&r->release_timer, NULL);
@@ -675,8 +876,9 @@ done:
   hr_store_close(r->store);
   hr_engine_free(r->engine);
   hr_rules_reload_free(r->reload); /* after the engine: it may run a reloaded pack */
-  hr_buf_free(&r->key);
   hr_buf_free(&r->val);
+  hr_handoff_free(&r->to_engine);
+  hr_handoff_free(&r->to_loop);
   free(r);
   return rc;
 }
