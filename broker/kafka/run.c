@@ -52,17 +52,22 @@
 #define BATCH_ARENA 131072  /* decoded events of one batch: bigger ones spill to malloc */
 
 /* An event consumed but not yet applied (held to be applied in event-time order). Only its
- * order key is read from the wire when it arrives; it is decoded when applied. A message that
- * cannot be used waits in its partition's line too, so that its offset passes in order. */
+ * order key is read from the wire when it arrives; it is decoded when released. A message that
+ * cannot be used waits in its partition's line too, so that its offset passes in order. What
+ * later steps need of the message is copied here while it is in the cache: with a backlog an
+ * event waits behind thousands of others, and reaching into librdkafka's copy then is a miss. */
 typedef struct held {
   rd_kafka_message_t *m;
-  int64_t time_us; /* REFERENCE 6 order: instant, feed, position */
+  const void *payload;
+  size_t len;
+  int64_t offset;
+  int32_t partition;
   int feed_order;
+  int64_t time_us; /* REFERENCE 6 order: instant, feed, position */
   uint64_t position;
   const char *bad_reason; /* non-NULL: dead-lettered, not applied, when released */
   const char *bad_message;
   uint64_t arrived_ms; /* loop time it was consumed */
-  struct held *next;
 } held;
 
 /* What the loop thread hands the engine thread. */
@@ -77,6 +82,8 @@ typedef enum work_kind {
 
 typedef struct work {
   work_kind kind;
+  int32_t partition; /* W_EVENT: of m, and its offset (the engine thread need not reach into m) */
+  int64_t offset;
   rd_kafka_message_t *m;
   Hearth__V1__AgencyEvent *ev; /* W_EVENT: decoded (in its batch's arena), or NULL when bad */
   const char *bad_reason, *bad_message;
@@ -92,11 +99,47 @@ typedef struct work_batch {
   work items[BATCH_ITEMS];
 } work_batch;
 
+/* A partition's held events, oldest first: a ring, so that the merge reads memory in order. Its
+ * size is a power of two (a mask, not a division, per step). */
 typedef struct fifo {
-  held *head, *tail;
-  size_t n;
+  held *ring;
+  size_t cap, head, n;
   int at_end; /* the partition reported its end since its last message */
 } fifo;
+
+static held *fifo_first(fifo *f) {
+  return f->n ? &f->ring[f->head] : NULL;
+}
+
+static held *fifo_last(fifo *f) {
+  return f->n ? &f->ring[(f->head + f->n - 1) & (f->cap - 1)] : NULL;
+}
+
+/* A slot at the end, or NULL when out of memory. */
+static held *fifo_push(fifo *f) {
+  if (f->n == f->cap) {
+    size_t cap = f->cap ? f->cap * 2 : 1024;
+    held *ring = malloc(cap * sizeof *ring);
+    if (!ring) return NULL;
+    for (size_t i = 0; i < f->n; i++) /* unwrapped */
+      ring[i] = f->ring[(f->head + i) & (f->cap - 1)];
+    free(f->ring);
+    f->ring = ring, f->cap = cap, f->head = 0;
+  }
+  return &f->ring[(f->head + f->n++) & (f->cap - 1)];
+}
+
+static held fifo_pop(fifo *f) {
+  held h = f->ring[f->head];
+  f->head = (f->head + 1) & (f->cap - 1);
+  f->n--;
+  if (f->n) { /* the partition's next event is the merge's next look: fetch it now */
+    const held *next = &f->ring[f->head];
+    __builtin_prefetch(next->payload);
+    __builtin_prefetch((const char *)next->payload + 64);
+  }
+  return h;
+}
 
 typedef struct run {
   const hr_run_opts *o;
@@ -135,7 +178,6 @@ typedef struct run {
   fifo pending[MAX_PARTITIONS]; /* per events partition */
   size_t npending;
   hr_run_stats *st;    /* first_event_ns: loop thread; the rest: engine thread */
-  held *spare;         /* freed held records, reused */
   work_batch *filling; /* the batch being filled, or NULL */
   work_batch *last;    /* W_STOP's, set aside at the start so that the engine thread always ends */
   work_batch *batches[MAX_BATCHES];
@@ -282,7 +324,7 @@ static void apply_or_deadletter(run *r, work *w) {
     apply_event(r, m, w->ev);
   else
     deadletter(r, m, w->bad_reason, w->bad_message);
-  r->next_offset[1][m->partition] = m->offset + 1;
+  r->next_offset[1][w->partition] = w->offset + 1;
   r->batch_changes++;
 }
 
@@ -424,15 +466,14 @@ static void publish(run *r) {
 /* Loop thread: adds work to the batch being filled, decoding an event here, where there is time
  * to spare, rather than on the engine thread. 0, or -1 when out of memory (the caller still owns
  * the message). */
-static int post(run *r, work w) {
+static int post(run *r, work w, const void *payload, size_t len) {
   if (!r->filling && !(r->filling = empty_batch(r))) {
     fail(r, "out of memory");
     return -1;
   }
   work_batch *b = r->filling;
   if (w.kind == W_EVENT && !w.bad_reason) {
-    w.ev = (Hearth__V1__AgencyEvent *)hr_decode(&hearth__v1__agency_event__descriptor, w.m->payload, w.m->len,
-                                                &b->decoded);
+    w.ev = (Hearth__V1__AgencyEvent *)hr_decode(&hearth__v1__agency_event__descriptor, payload, len, &b->decoded);
     if (!w.ev) w.bad_reason = "not_parseable", w.bad_message = "the event message is not an AgencyEvent (truncated)";
   }
   b->items[b->n++] = w;
@@ -441,7 +482,7 @@ static int post(run *r, work w) {
 }
 
 /* REFERENCE 6 order, as hearth replay: instant, feed (hr_feed_order), position in the source. */
-static int held_before(const held *a, const held *b) {
+static inline int held_before(const held *a, const held *b) {
   if (a->time_us != b->time_us) return a->time_us < b->time_us;
   if (a->feed_order != b->feed_order) return a->feed_order < b->feed_order;
   return a->position < b->position;
@@ -453,31 +494,31 @@ static int held_before(const held *a, const held *b) {
 static void release(run *r) {
   while (!is_stopping(r) && r->npending) {
     int best = -1, blocked = 0, all_held = 1;
+    const held *first = NULL;
     for (int p = 0; p < r->nparts[1]; p++) {
-      fifo *f = &r->pending[p];
-      if (!f->head) {
+      const held *h = fifo_first(&r->pending[p]);
+      if (!h) {
         all_held = 0;
-        if (!f->at_end) blocked = 1;
+        if (!r->pending[p].at_end) blocked = 1;
         continue;
       }
-      if (best < 0 || held_before(f->head, r->pending[best].head)) best = p;
+      if (best < 0 || held_before(h, first)) best = p, first = h;
     }
     if (best < 0 || (blocked && r->npending < MAX_BUFFERED)) return;
     /* A partition is caught up but may yet receive an earlier event: with a grace period, hold
      * each event that long after it arrived (the reorder buffer of DESIGN.md). */
     if (!all_held && r->o->grace_ms && r->npending < MAX_BUFFERED &&
-        r->pending[best].head->arrived_ms + r->o->grace_ms > uv_now(&r->loop))
+        first->arrived_ms + r->o->grace_ms > uv_now(&r->loop))
       return;
-    fifo *f = &r->pending[best];
-    held *h = f->head;
-    f->head = h->next;
-    if (!f->head) f->tail = NULL;
-    f->n--;
+    held h = fifo_pop(&r->pending[best]);
     r->npending--;
-    if (post(r, (work){.kind = W_EVENT, .m = h->m, .bad_reason = h->bad_reason, .bad_message = h->bad_message}))
-      rd_kafka_message_destroy(h->m);
-    h->next = r->spare;
-    r->spare = h;
+    work w = {.kind = W_EVENT,
+              .partition = h.partition,
+              .offset = h.offset,
+              .m = h.m,
+              .bad_reason = h.bad_reason,
+              .bad_message = h.bad_message};
+    if (post(r, w, h.payload, h.len)) rd_kafka_message_destroy(h.m);
   }
 }
 
@@ -486,7 +527,7 @@ static void release(run *r) {
 static int take_message(run *r, rd_kafka_message_t *m) {
   int is_events = strcmp(rd_kafka_topic_name(m->rkt), HR_TOPIC_EVENTS) == 0;
   if (m->partition < 0 || m->partition >= MAX_PARTITIONS) return 0;
-  if (!is_events) return post(r, (work){.kind = W_REGISTER, .m = m}) == 0;
+  if (!is_events) return post(r, (work){.kind = W_REGISTER, .m = m}, NULL, 0) == 0;
   hr_order_key key;
   const char *bad = NULL, *why = NULL;
   if (hr_event_order_key(m->payload, m->len, &key))
@@ -494,45 +535,42 @@ static int take_message(run *r, rd_kafka_message_t *m) {
   else if (key.feed < HEARTH__V1__FEED__FEED_CUSTODY || key.feed > HEARTH__V1__FEED__FEED_NRPF || !key.has_payload)
     bad = "unknown_event_type", why = "the event names no feed Hearth reads, or carries no payload";
   fifo *f = &r->pending[m->partition];
-  if (bad && !f->head) /* nothing before it in its partition: dead-letter it now */
-    return post(r, (work){.kind = W_EVENT, .m = m, .bad_reason = bad, .bad_message = why}) == 0;
+  const held *last = fifo_last(f);
+  if (bad && !last) { /* nothing before it in its partition: dead-letter it now */
+    work w = {
+        .kind = W_EVENT, .partition = m->partition, .offset = m->offset, .m = m, .bad_reason = bad, .bad_message = why};
+    return post(r, w, NULL, 0) == 0;
+  }
   if (!r->st->first_event_ns) r->st->first_event_ns = uv_hrtime();
-  held *h = r->spare;
-  if (h)
-    r->spare = h->next;
-  else if (!(h = malloc(sizeof *h))) {
+  held h = {.m = m,
+            .payload = m->payload,
+            .len = m->len,
+            .offset = m->offset,
+            .partition = m->partition,
+            .bad_reason = bad,
+            .bad_message = why,
+            .arrived_ms = uv_now(&r->loop)};
+  if (bad) /* behind the event before it in its partition: it passes right after it */
+    h.time_us = last->time_us, h.feed_order = last->feed_order, h.position = last->position;
+  else
+    h.time_us = key.time_us, h.feed_order = hr_feed_order((Hearth__V1__Feed)key.feed), h.position = key.position;
+  held *slot = fifo_push(f);
+  if (!slot) {
     fail(r, "out of memory");
     return 0;
   }
-  h->m = m;
-  h->bad_reason = bad, h->bad_message = why;
-  if (bad) /* behind the event before it in its partition: it passes right after it */
-    h->time_us = f->tail->time_us, h->feed_order = f->tail->feed_order, h->position = f->tail->position;
-  else
-    h->time_us = key.time_us, h->feed_order = hr_feed_order((Hearth__V1__Feed)key.feed), h->position = key.position;
-  h->arrived_ms = uv_now(&r->loop);
-  h->next = NULL;
-  if (f->tail)
-    f->tail->next = h;
-  else
-    f->head = h;
-  f->tail = h;
-  f->n++;
+  *slot = h;
   f->at_end = 0;
   r->npending++;
   return 1;
 }
 
 static void free_held(run *r) {
-  for (int p = 0; p < MAX_PARTITIONS; p++)
-    for (held *h = r->pending[p].head, *n; h; h = n) {
-      n = h->next;
-      rd_kafka_message_destroy(h->m);
-      free(h);
-    }
-  for (held *h = r->spare, *n; h; h = n) {
-    n = h->next;
-    free(h);
+  for (int p = 0; p < MAX_PARTITIONS; p++) {
+    fifo *f = &r->pending[p];
+    while (f->n)
+      rd_kafka_message_destroy(fifo_pop(f).m);
+    free(f->ring);
   }
   for (int i = 0; i < r->nbatches; i++) { /* after the engine thread ended */
     recycle(r->batches[i]);
@@ -570,10 +608,10 @@ static void drain(run *r) {
   if (!r->caught_up_posted) {
     int all = r->nparts[1] > 0;
     for (int p = 0; p < r->nparts[1]; p++)
-      if (!r->pending[p].at_end || r->pending[p].head) all = 0;
+      if (!r->pending[p].at_end || r->pending[p].n) all = 0;
     if (all) {
       r->caught_up_posted = 1;
-      post(r, (work){.kind = W_CAUGHT_UP});
+      post(r, (work){.kind = W_CAUGHT_UP}, NULL, 0);
     }
   }
   publish(r);
@@ -620,7 +658,7 @@ static void on_release_timer(uv_timer_t *h) {
 
 static void on_commit_timer(uv_timer_t *h) {
   run *r = h->data;
-  post(r, (work){.kind = W_COMMIT});
+  post(r, (work){.kind = W_COMMIT}, NULL, 0);
   publish(r);
 }
 
@@ -628,7 +666,7 @@ static void on_signal(uv_signal_t *h, int signum) {
   run *r = h->data;
   fprintf(stderr, "hearth run: %s received: saving and stopping\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
   drain(r);
-  post(r, (work){.kind = W_COMMIT}); /* the last commit: after everything handed over */
+  post(r, (work){.kind = W_COMMIT}, NULL, 0); /* the last commit: after everything handed over */
   publish(r);
   stop(r);
 }
@@ -636,7 +674,7 @@ static void on_signal(uv_signal_t *h, int signum) {
 /* Rule reloads (loop thread) reach the engine in line with the events. */
 static void install_rules(void *ud, const hr_rulepack *next, hr_rulepack *retired) {
   run *r = ud;
-  if (post(r, (work){.kind = W_RULES, .rules = next, .retired = retired}))
+  if (post(r, (work){.kind = W_RULES, .rules = next, .retired = retired}, NULL, 0))
     hr_rulepack_free(retired); /* failing: the engine keeps the pack it has until the end */
   publish(r);
 }
