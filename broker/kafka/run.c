@@ -177,9 +177,10 @@ typedef struct run {
   int nparts[2];
   fifo pending[MAX_PARTITIONS]; /* per events partition */
   size_t npending;
-  hr_run_stats *st;    /* first_event_ns: loop thread; the rest: engine thread */
-  work_batch *filling; /* the batch being filled, or NULL */
-  work_batch *last;    /* W_STOP's, set aside at the start so that the engine thread always ends */
+  hr_run_stats *st;               /* first_event_ns: loop thread; the rest: engine thread */
+  work_batch *filling;            /* the batch being filled, or NULL */
+  rd_kafka_topic_t *events_topic; /* hearth.events.v1's, once seen */
+  work_batch *last;               /* W_STOP's, set aside at the start so that the engine thread always ends */
   work_batch *batches[MAX_BATCHES];
   int nbatches;
   int caught_up_posted; /* W_CAUGHT_UP handed over */
@@ -522,10 +523,19 @@ static void release(run *r) {
   }
 }
 
+/* Whether a consumed message is an event (else a register record): a client keeps one topic
+ * object per topic, so after the first the name need not be compared. */
+static int is_events_topic(run *r, rd_kafka_topic_t *rkt) {
+  if (rkt == r->events_topic) return 1;
+  if (strcmp(rd_kafka_topic_name(rkt), HR_TOPIC_EVENTS) != 0) return 0;
+  r->events_topic = rkt;
+  return 1;
+}
+
 /* Loop thread: takes one consumed message; returns 1 when it was kept (held for ordering or
  * handed over), 0 when the caller still owns it. */
 static int take_message(run *r, rd_kafka_message_t *m) {
-  int is_events = strcmp(rd_kafka_topic_name(m->rkt), HR_TOPIC_EVENTS) == 0;
+  int is_events = is_events_topic(r, m->rkt);
   if (m->partition < 0 || m->partition >= MAX_PARTITIONS) return 0;
   if (!is_events) return post(r, (work){.kind = W_REGISTER, .m = m}, NULL, 0) == 0;
   hr_order_key key;
@@ -594,8 +604,7 @@ static void drain(run *r) {
       else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
         kept = take_message(r, m);
       else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        if (m->rkt && strcmp(rd_kafka_topic_name(m->rkt), HR_TOPIC_EVENTS) == 0 && m->partition >= 0 &&
-            m->partition < MAX_PARTITIONS)
+        if (m->rkt && is_events_topic(r, m->rkt) && m->partition >= 0 && m->partition < MAX_PARTITIONS)
           r->pending[m->partition].at_end = 1;
       } else
         fprintf(stderr, "hearth run: consumer: %s (retrying)\n", rd_kafka_message_errstr(m));
