@@ -201,6 +201,13 @@ static void run_opts(run_thread *t, const char *brokers, const hr_rulepack *rule
   t->o.stop_after_events = events;
 }
 
+/* The bench's state directories, at the end: 0, or 1 when they could not be removed. */
+static int remove_tree(const char *dir) {
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : 1;
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -278,7 +285,10 @@ int main(int argc, char **argv) {
          median(run_v, REPS), rt.st.events, rt.st.alerts, run_runs, median(share_v, REPS), share_runs);
   fflush(stdout);
 
-  if (getenv("KAFKA_BENCH_BACKLOG_ONLY")) return 0; /* for profiling the backlog phase */
+  if (getenv("KAFKA_BENCH_BACKLOG_ONLY")) { /* for profiling the backlog phase */
+    hr_rulepack_free(rules);
+    return remove_tree(state);
+  }
   /* 3: live at RATE events/s. */
   d = cluster_with_register(la);
   b = hr_devkafka_bootstraps(d);
@@ -326,7 +336,5 @@ int main(int argc, char **argv) {
             rt.st.alerts, lt.without_header);
   free(lt.ms);
   hr_rulepack_free(rules);
-  char cmd[700];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", state);
-  return system(cmd) == 0 ? 0 : 1;
+  return remove_tree(state);
 }
