@@ -111,10 +111,21 @@ static int year_of_instant(int64_t us) {
   return y;
 }
 
+/* The year of the last instant asked about, and its BST bounds: events come in time order, so
+ * nearly every call falls in the same year. Per thread (hearth run's two threads both ask). */
+static _Thread_local struct {
+  int64_t year_from, year_to; /* [1 January, next 1 January) 00:00 UTC; from > to: none yet */
+  int64_t bst_from, bst_to;
+} last_year = {1, 0, 0, 0};
+
 int hr_uk_offset_at(int64_t instant_us) {
-  int64_t s, e;
-  bst_bounds_utc(year_of_instant(instant_us), &s, &e);
-  return instant_us >= s && instant_us < e ? 3600 : 0;
+  if (!(instant_us >= last_year.year_from && instant_us < last_year.year_to)) {
+    int y = year_of_instant(instant_us);
+    bst_bounds_utc(y, &last_year.bst_from, &last_year.bst_to);
+    last_year.year_from = (int64_t)hr_days_from_civil(y, 1, 1) * HR_US_PER_DAY;
+    last_year.year_to = (int64_t)hr_days_from_civil(y + 1, 1, 1) * HR_US_PER_DAY;
+  }
+  return instant_us >= last_year.bst_from && instant_us < last_year.bst_to ? 3600 : 0;
 }
 
 int64_t hr_uk_local_to_instant(int64_t local_us) {

@@ -419,7 +419,8 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
   if (!e->pack) return 0;
   uint32_t nrules;
   const uint32_t *idx = hr_rulepack_for_trigger(e->pack, trig, &nrules);
-  eval_ctx c = {.e = e, .subject = subject};
+  eval_ctx c; /* not zeroed: items are read only below nitems, and zeroing 1 KB per event shows */
+  c.e = e, c.subject = subject, c.nitems = 0;
   hr_rule_env env = {&c, fact_cb, related_cb, mark_cb, reset_cb};
   for (uint32_t k = 0; k < nrules; k++) {
     const hr_rule *r = hr_rulepack_rule(e->pack, idx[k]);

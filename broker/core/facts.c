@@ -89,7 +89,7 @@ static const struct mark_code {
 
 uint8_t hr__mark_code_index(const char *code, int *category) {
   for (size_t i = 0; i < NCODES; i++)
-    if (strcmp(mark_codes[i].code, code) == 0) {
+    if (mark_codes[i].code[0] == code[0] && strcmp(mark_codes[i].code, code) == 0) { /* once per mark */
       if (category) *category = mark_codes[i].category;
       return (uint8_t)(i + 1);
     }
