@@ -1,4 +1,7 @@
 #include "hr_time.h"
+
+#include <string.h>
+
 #include "hr_err.h"
 
 /* Civil-from-days and days-from-civil after Howard Hinnant's public-domain derivation of the
@@ -51,11 +54,25 @@ static int make_date(int y, int m, int d, int32_t *days) {
   return 0;
 }
 
+/* The last date parsed, per thread: attendance marks come in date order, so most marks carry
+ * the date of the one before. */
+static _Thread_local struct {
+  char text[10];
+  int32_t days;
+  int valid;
+} last_date;
+
 int hr_parse_date(const char *s, size_t len, int32_t *days) {
   int y, m, d;
   if (len != 10 || s[4] != '-' || s[7] != '-') return HR_EPARSE;
+  if (last_date.valid && memcmp(s, last_date.text, 10) == 0) {
+    *days = last_date.days;
+    return 0;
+  }
   if (digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d)) return HR_EPARSE;
-  return make_date(y, m, d, days);
+  int rc = make_date(y, m, d, days);
+  if (rc == 0) memcpy(last_date.text, s, 10), last_date.days = *days, last_date.valid = 1;
+  return rc;
 }
 
 int hr_parse_date_compact(const char *s, size_t len, int32_t *days) {
@@ -281,6 +298,10 @@ size_t hr_format_uk_instant(int64_t instant_us, char *buf) {
 }
 
 int hr_is_child_on(int32_t dob, int32_t date) {
+  /* 18 years are 6,574 or 6,575 days (4 or 5 leap days; a 29 February birthday counts from
+   * 1 March): only near that is the calendar needed. */
+  if (date - (int64_t)dob < 6573) return 1;
+  if (date - (int64_t)dob > 6576) return 0;
   int y;
   unsigned m, d;
   hr_civil_from_days(dob, &y, &m, &d);

@@ -1,4 +1,7 @@
 /* Tests of broker/common/hr_time: calendar, UK summer time, ISO 8601 and HL7 instants. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "hr_err.h"
 #include "hr_test.h"
 #include "hr_time.h"
@@ -123,7 +126,45 @@ static void test_child_until_eighteenth_birthday_leapling_on_first_march(void) {
   CHECK(!hr_is_child_on(dob, d + 1));
 }
 
+/* hr_is_child_on answers from the day count away from the birthday: it must agree with the
+ * calendar on every day around every eighteenth birthday, leap days included. */
+static void test_child_on_agrees_with_the_calendar_around_every_birthday(void) {
+  int32_t from = hr_days_from_civil(1996, 1, 1), to = hr_days_from_civil(2012, 12, 31);
+  long disagreements = 0;
+  for (int32_t dob = from; dob <= to; dob++) {
+    int y;
+    unsigned m, d;
+    hr_civil_from_days(dob, &y, &m, &d);
+    int32_t eighteenth =
+        m == 2 && d == 29 && !hr_is_leap(y + 18) ? hr_days_from_civil(y + 18, 3, 1) : hr_days_from_civil(y + 18, m, d);
+    for (int32_t day = dob + 6560; day <= dob + 6590; day++)
+      disagreements += hr_is_child_on(dob, day) != (day < eighteenth);
+    disagreements += !hr_is_child_on(dob, dob - 1) + !hr_is_child_on(dob, dob) + hr_is_child_on(dob, dob + 7000);
+  }
+  CHECK_INT(disagreements, 0);
+}
+
+/* hr_parse_date remembers the last date: alternating, repeated and invalid dates after a valid
+ * one are all parsed as if for the first time. */
+static void test_parse_date_repeated_and_alternating(void) {
+  static const char *const texts[] = {"2026-09-14", "2026-09-14", "2026-09-15", "2026-09-14",
+                                      "2026-02-30", "2026-09-14", "2026-13-01", "2024-02-29"};
+  static const int ok[] = {1, 1, 1, 1, 0, 1, 0, 1};
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    int32_t days = -1;
+    int rc = hr_parse_date(texts[i], strlen(texts[i]), &days);
+    CHECK_INT(rc == 0, ok[i]);
+    if (!ok[i]) continue;
+    int y = atoi(texts[i]);
+    unsigned m = (unsigned)atoi(texts[i] + 5), d = (unsigned)atoi(texts[i] + 8);
+    CHECK_INT(days, hr_days_from_civil(y, m, d));
+  }
+}
+
 static const hr_test_case tests[] = {
+    {"child_on_agrees_with_the_calendar_around_every_birthday",
+     test_child_on_agrees_with_the_calendar_around_every_birthday},
+    {"parse_date_repeated_and_alternating", test_parse_date_repeated_and_alternating},
     {"days_round_trip_over_six_centuries", test_days_round_trip_over_six_centuries},
     {"parse_date_rejects_impossible_dates", test_parse_date_rejects_impossible_dates},
     {"uk_offset_switches_at_one_am_utc_on_last_sundays", test_uk_offset_switches_at_one_am_utc_on_last_sundays},
