@@ -1,11 +1,12 @@
 /* rule_compile: reads a rule pack's text into its compiled form.
  *
  * The grammar (rules/README.md teaches it):
- *   pack    := ["pack" NAME] (define | rule)*
+ *   pack    := ["pack" NAME] (define | list | rule)*
  *   define  := "define" NAME "=" expr            (usable before it is written; no cycles)
+ *   list    := "list" NAME "=" item ("," item)*  (events, or other lists; used after "on")
  *   rule    := "rule" NAME "{" clause* "}"
  *   clause  := "description" STRING | "version" INT | "severity" (high|medium|low)
- *            | "on" trigger ("," trigger)* | "when" expr | "for" INT unit
+ *            | "on" item ("," item)* | "when" expr | "for" INT unit
  *            | "alert" "per" key ("," key)* | "cooldown" INT unit
  *            | "route" target ("or" target)* | "explain" STRING
  *   target  := "key_worker" | "team" [NAME | STRING] | "front_door"
@@ -109,6 +110,9 @@ typedef struct parser {
   uint32_t nodes_cap, rules_cap;
   struct define *defs; /* named definitions, found before parsing (they may be used before they are written) */
   uint32_t ndefs;
+  struct list_def *lists; /* named lists of events, found the same way */
+  uint32_t nlists;
+  uint32_t list_steps;                        /* items visited expanding lists: bounds lists of lists of lists */
   uint32_t expanding[HR_RULES_MAX_DEPTH + 1]; /* definitions being expanded, outermost first */
   uint32_t nexpanding;
   uint32_t lexed; /* tokens read, definitions' expansions included: bounds the work */
@@ -123,6 +127,16 @@ typedef struct define {
   const char *line_start;
   uint32_t used;
 } define;
+
+/* `list NAME = item, item, ...`: a named list of events (or of other lists), as Falco's lists:
+ * `on NAME` means on any of them. Its items are kept as tokens of the source. */
+#define HR_RULES_MAX_LIST_ITEMS 64u
+#define HR_RULES_MAX_LIST_STEPS 100000u
+typedef struct list_def {
+  tok name;
+  tok items[HR_RULES_MAX_LIST_ITEMS];
+  uint32_t nitems;
+} list_def;
 
 static void fail_at(parser *ps, uint32_t line, uint32_t col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -483,7 +497,75 @@ static typed parse_fact(parser *ps, ctx_kind ctx) {
 }
 
 static int is_top_word(const tok *t) {
-  return t->type == T_EOF || is_word(t, "rule") || is_word(t, "define");
+  return t->type == T_EOF || is_word(t, "rule") || is_word(t, "define") || is_word(t, "list");
+}
+
+static int find_list(const parser *ps, const tok *t) {
+  for (uint32_t i = 0; t->type == T_IDENT && i < ps->nlists; i++)
+    if (ps->lists[i].name.len == t->len && memcmp(ps->lists[i].name.p, t->p, t->len) == 0) return (int)i;
+  return -1;
+}
+
+static int trigger_of(const tok *t) {
+  for (int i = 0; i < HR_TRIGGER__COUNT; i++)
+    if (is_word(t, trigger_names[i])) return i;
+  return -1;
+}
+
+/* " (did you mean 'x'?)" for an unknown event: the nearest event or list name within 3. */
+static const char *suggest_event(const parser *ps, const tok *w, char *buf, size_t bufsz) {
+  size_t best = 4;
+  char pick[128] = "", name[128];
+  for (int i = 0; i < HR_TRIGGER__COUNT; i++) {
+    size_t d = hr_edit_distance(w->p, w->len, trigger_names[i]);
+    if (d < best) best = d, snprintf(pick, sizeof pick, "%s", trigger_names[i]);
+  }
+  for (uint32_t i = 0; i < ps->nlists; i++) {
+    const tok *n = &ps->lists[i].name;
+    if (n->len >= sizeof name) continue;
+    memcpy(name, n->p, n->len);
+    name[n->len] = '\0';
+    size_t d = hr_edit_distance(w->p, w->len, name);
+    if (d < best) best = d, memcpy(pick, name, n->len + 1);
+  }
+  if (!pick[0]) return "";
+  snprintf(buf, bufsz, " (did you mean '%s'?)", pick);
+  return buf;
+}
+
+/* The events an item names: an event's bit, or every event of a list (and of the lists in it).
+ * chain holds the lists being expanded, for cycles. 0 on error (reported at the item). */
+static uint32_t item_events(parser *ps, const tok *item, uint32_t *chain, uint32_t depth) {
+  if (++ps->list_steps > HR_RULES_MAX_LIST_STEPS) {
+    fail_at(ps, item->line, item->col, "lists expand to more than %u items; name fewer lists inside lists",
+            HR_RULES_MAX_LIST_STEPS);
+    return 0;
+  }
+  int t = trigger_of(item);
+  if (t >= 0) return 1u << t;
+  int l = find_list(ps, item);
+  if (l < 0) {
+    char sb[160];
+    fail_at(ps, item->line, item->col, "unknown event '%.*s'%s", (int)item->len, item->p,
+            suggest_event(ps, item, sb, sizeof sb));
+    return 0;
+  }
+  for (uint32_t i = 0; i < depth; i++)
+    if (chain[i] == (uint32_t)l) {
+      const tok *n = &ps->lists[l].name;
+      fail_at(ps, item->line, item->col, "lists form a cycle: '%.*s' includes itself", (int)n->len, n->p);
+      return 0;
+    }
+  if (depth >= HR_RULES_MAX_DEPTH) {
+    fail_at(ps, item->line, item->col, "lists are put inside each other more than %d deep", HR_RULES_MAX_DEPTH);
+    return 0;
+  }
+  chain[depth] = (uint32_t)l;
+  uint32_t bits = 0;
+  const list_def *ld = &ps->lists[l];
+  for (uint32_t i = 0; i < ld->nitems && !ps->failed; i++)
+    bits |= item_events(ps, &ld->items[i], chain, depth + 1);
+  return ps->failed ? 0 : bits;
 }
 
 /* Adds where a definition was used to an error found inside it. */
@@ -931,22 +1013,24 @@ static void parse_rule(parser *ps) {
     }
     case 3: /* on */
       for (;;) {
-        int t = -1;
-        for (int i = 0; i < HR_TRIGGER__COUNT; i++)
-          if (is_word(&ps->t, trigger_names[i])) t = i;
-        if (t < 0) {
-          char sb[96];
+        uint32_t chain[HR_RULES_MAX_DEPTH], bits;
+        if (trigger_of(&ps->t) < 0 && find_list(ps, &ps->t) < 0) {
+          char sb[160];
           FAIL(ps, "unknown event '%.*s' after 'on'%s", (int)ps->t.len, ps->t.p,
-               suggest(ps->t.p, ps->t.len, trigger_names, sizeof(char *), HR_TRIGGER__COUNT, sb, sizeof sb));
+               suggest_event(ps, &ps->t, sb, sizeof sb));
           return;
         }
-        ctx_kind tctx = t == HR_TRIGGER_ATTENDANCE_MARK ? CTX_CHILD : CTX_ADULT;
-        if (ctx != CTX_ANY && ctx != tctx) {
-          FAIL(ps, "rule '%s' mixes events about a child and about an adult; split it in two", r->id);
-          return;
+        if (!(bits = item_events(ps, &ps->t, chain, 0))) return;
+        for (int t = 0; t < HR_TRIGGER__COUNT; t++) {
+          if (!(bits & (1u << t))) continue;
+          ctx_kind tctx = t == HR_TRIGGER_ATTENDANCE_MARK ? CTX_CHILD : CTX_ADULT;
+          if (ctx != CTX_ANY && ctx != tctx) {
+            FAIL(ps, "rule '%s' mixes events about a child and about an adult; split it in two", r->id);
+            return;
+          }
+          ctx = tctx;
         }
-        ctx = tctx;
-        r->triggers |= 1u << t;
+        r->triggers |= bits;
         next(ps);
         if (!is_punct(&ps->t, ",")) break;
         next(ps);
@@ -1070,12 +1154,18 @@ static void parse_define(parser *ps) {
     FAIL(ps, "expected a name after 'define'");
     return;
   }
-  static const char *const reserved[] = {"and", "or", "not", "any", "within", "min", "rule", "define", NULL};
+  static const char *const reserved[] = {"and", "or", "not", "any", "within", "min", "rule", "define", "list", NULL};
   for (int i = 0; i < HR_FACT__COUNT; i++)
     if (is_word(&name, facts[i].name)) {
       FAIL(ps, "'%s' is already a fact; give the definition another name", facts[i].name);
       return;
     }
+  int l = find_list(ps, &name);
+  if (l >= 0 && ps->lists[l].name.p < name.p) { /* the later of the two is the mistake */
+    FAIL(ps, "'%.*s' is already a list (line %u); give the definition another name", (int)name.len, name.p,
+         ps->lists[l].name.line);
+    return;
+  }
   static const char *const relation_words[] = {"carer", "parent", "child", "sibling", "household", NULL};
   int is_event = 0;
   for (int i = 0; i < HR_TRIGGER__COUNT; i++)
@@ -1112,6 +1202,119 @@ static void parse_define(parser *ps) {
   }
   ps->pack->nnodes = nnodes;
   ps->pack->reads = reads;
+}
+
+/* list NAME = item, item, ...: read by the scan already; checked here (its name, and that every
+ * item is an event or a list, with no cycle), whether or not a rule uses it. */
+static void parse_list(parser *ps) {
+  next(ps); /* "list" */
+  tok name = ps->t;
+  if (name.type != T_IDENT) {
+    FAIL(ps, "expected a name after 'list'");
+    return;
+  }
+  static const char *const reserved[] = {"and", "or", "not", "any", "within", "min", "rule", "define", "list", NULL};
+  static const char *const relation_words[] = {"carer", "parent", "child", "sibling", "household", NULL};
+  int is_fact = 0;
+  for (int i = 0; i < HR_FACT__COUNT; i++)
+    is_fact |= is_word(&name, facts[i].name);
+  if (word_index(&name, reserved) >= 0 || trigger_of(&name) >= 0 || word_index(&name, relation_words) >= 0 || is_fact) {
+    FAIL(ps, "'%.*s' is a word of the language; give the list another name", (int)name.len, name.p);
+    return;
+  }
+  for (uint32_t i = 0; i < ps->ndefs; i++)
+    if (ps->defs[i].name.len == name.len && memcmp(ps->defs[i].name.p, name.p, name.len) == 0 &&
+        ps->defs[i].name.p < name.p) {
+      FAIL(ps, "'%.*s' is already a definition (line %u); give the list another name", (int)name.len, name.p,
+           ps->defs[i].name.line);
+      return;
+    }
+  int l = -1;
+  for (uint32_t i = 0; i < ps->nlists; i++) {
+    const tok *n = &ps->lists[i].name;
+    if (n->len != name.len || memcmp(n->p, name.p, name.len) != 0) continue;
+    if (n->p < name.p) {
+      FAIL(ps, "'%.*s' is already a list (line %u)", (int)name.len, name.p, n->line);
+      return;
+    }
+    if (n->p == name.p) l = (int)i;
+  }
+  if (l < 0) { /* the scan stopped early, or the list is malformed: say where */
+    next(ps);
+    if (!is_punct(&ps->t, "="))
+      FAIL(ps, "expected '=' after 'list %.*s'", (int)name.len, name.p);
+    else {
+      next(ps);
+      FAIL(ps, "expected an event or a list's name in list '%.*s', not '%.*s'", (int)name.len, name.p,
+           (int)(ps->t.len ? ps->t.len : 3), ps->t.len ? ps->t.p : "end");
+    }
+    return;
+  }
+  next(ps); /* name */
+  next(ps); /* "=" */
+  const list_def *ld = &ps->lists[l];
+  for (uint32_t i = 0; i < ld->nitems; i++) { /* the tokens the scan kept, in order */
+    uint32_t chain[HR_RULES_MAX_DEPTH] = {(uint32_t)l};
+    if (!item_events(ps, &ld->items[i], chain, 1)) return;
+    next(ps);                         /* the item */
+    if (i + 1 < ld->nitems) next(ps); /* "," */
+  }
+  if (is_punct(&ps->t, ",")) {
+    FAIL(ps, "list '%.*s' has more than %u items", (int)name.len, name.p, HR_RULES_MAX_LIST_ITEMS);
+    return;
+  }
+  if (!is_top_word(&ps->t))
+    FAIL(ps, "unexpected '%.*s' after list '%.*s' (separate its items with commas)", (int)ps->t.len, ps->t.p,
+         (int)name.len, name.p);
+}
+
+/* Finds every `list NAME = item, ...` before parsing, so a list may be used before it is
+ * written. A malformed list is not kept; parse_list reports it where it is. */
+static int scan_lists(parser *ps) {
+  char err[8];
+  parser scan = *ps;
+  scan.err = err;
+  scan.errsz = sizeof err;
+  uint32_t cap = 0;
+  while (!scan.failed && scan.t.type != T_EOF) {
+    if (!is_word(&scan.t, "list")) {
+      next(&scan);
+      continue;
+    }
+    next(&scan);
+    list_def ld = {.name = scan.t};
+    if (ld.name.type != T_IDENT) continue;
+    next(&scan);
+    if (!is_punct(&scan.t, "=")) continue;
+    next(&scan);
+    int ok = 1;
+    for (;;) {
+      if (scan.t.type != T_IDENT || ld.nitems == HR_RULES_MAX_LIST_ITEMS) {
+        ok = 0;
+        break;
+      }
+      ld.items[ld.nitems++] = scan.t;
+      next(&scan);
+      if (!is_punct(&scan.t, ",")) break;
+      next(&scan);
+    }
+    if (!ok) continue;
+    if (ps->nlists == HR_RULES_MAX_DEFINES) {
+      fail_at(ps, ld.name.line, ld.name.col, "too many lists (at most %u)", HR_RULES_MAX_DEFINES);
+      return -1;
+    }
+    if (ps->nlists == cap) {
+      cap = cap ? cap * 2 : 8;
+      list_def *nl = realloc(ps->lists, cap * sizeof *nl);
+      if (!nl) {
+        fail_at(ps, 1, 1, "out of memory");
+        return -1;
+      }
+      ps->lists = nl;
+    }
+    ps->lists[ps->nlists++] = ld;
+  }
+  return 0;
 }
 
 /* Finds every `define NAME =` before parsing, so definitions may be used before (or inside)
@@ -1179,7 +1382,7 @@ hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filen
                .errsz = errsz,
                .pack = p};
   next(&ps);
-  if (scan_defines(&ps) == 0) ps.lexed = 0;
+  if (scan_defines(&ps) == 0 && scan_lists(&ps) == 0) ps.lexed = 0;
   if (is_word(&ps.t, "pack")) {
     next(&ps);
     if (ps.t.type != T_IDENT)
@@ -1194,13 +1397,18 @@ hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filen
       parse_define(&ps);
       continue;
     }
+    if (is_word(&ps.t, "list")) {
+      parse_list(&ps);
+      continue;
+    }
     if (!is_word(&ps.t, "rule")) {
-      FAIL(&ps, "expected 'rule' or 'define' but found '%.*s'", (int)ps.t.len, ps.t.p);
+      FAIL(&ps, "expected 'rule', 'define' or 'list' but found '%.*s'", (int)ps.t.len, ps.t.p);
       break;
     }
     parse_rule(&ps);
   }
   free(ps.defs);
+  free(ps.lists);
   if (!ps.failed && p->nrules == 0) fail_at(&ps, ps.line, 1, "the pack has no rules");
   if (!ps.failed) {
     for (int t = 0; t < HR_TRIGGER__COUNT; t++) {

@@ -1,8 +1,8 @@
 /* fuzz_rules: the rule compiler on arbitrary bytes. Whatever the input, compiling returns a
  * pack or NULL with an error that names "<fuzz>:line:col"; a pack that compiles keeps the
  * promises the engine relies on and evaluates without crashing against a fake environment for
- * every rule. Seeds (tests/fuzz/corpus/fuzz_rules) hold every construct: definitions, for, count,
- * days_since, windows in days, team routes, alert per family. */
+ * every rule. Seeds (tests/fuzz/corpus/fuzz_rules) hold every construct: definitions, lists,
+ * for, count, days_since, windows in days, team routes, alert per family. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -350,7 +350,71 @@ static void test_unreachable_rules_are_refused(void) {
   hr_rulepack_free(p);
 }
 
+#define ADULT_RULE(on)                                                                                                 \
+  "rule r {\n severity low\n on " on "\n when children >= 1\n alert per subject\n route front_door\n}\n"
+
+/* `on LIST` is `on` every event of the list, and of the lists in it, used before or after. */
+static void test_lists_expand_to_their_events(void) {
+  hr_rulepack *p =
+      compile("list all = custody_start, later\n" ADULT_RULE("all") "list later = mh_spell_start, nrpf_begins\n");
+  hr_rulepack *q = compile(ADULT_RULE("custody_start, mh_spell_start, nrpf_begins"));
+  hr_rulepack *one = compile("list l = nrpf_begins\n" ADULT_RULE("custody_start, l"));
+  CHECK(p && q && one);
+  if (p && q && one) {
+    CHECK_INT(hr_rulepack_rule(p, 0)->triggers, hr_rulepack_rule(q, 0)->triggers);
+    CHECK_INT(hr_rulepack_rule(p, 0)->triggers,
+              1u << HR_TRIGGER_CUSTODY_START | 1u << HR_TRIGGER_MH_SPELL_START | 1u << HR_TRIGGER_NRPF_BEGINS);
+    CHECK_INT(hr_rulepack_rule(one, 0)->triggers, 1u << HR_TRIGGER_CUSTODY_START | 1u << HR_TRIGGER_NRPF_BEGINS);
+    for (int t = 0; t < HR_TRIGGER__COUNT; t++) {
+      uint32_t np, nq;
+      hr_rulepack_for_trigger(p, (hr_trigger)t, &np);
+      hr_rulepack_for_trigger(q, (hr_trigger)t, &nq);
+      CHECK_INT(np, nq);
+    }
+  }
+  hr_rulepack_free(p);
+  hr_rulepack_free(q);
+  hr_rulepack_free(one);
+}
+
+static void test_list_errors(void) {
+  expect_error("list a = custody_start, mh_spel_start\n" ADULT_RULE("a"),
+               "t.rules:1:25: unknown event 'mh_spel_start' (did you mean 'mh_spell_start'?)");
+  expect_error(ADULT_RULE("adversty") "list adversity = custody_start\n",
+               "unknown event 'adversty' after 'on' (did you mean 'adversity'?)");
+  expect_error("list a = b\nlist b = custody_start, a\n" ADULT_RULE("a"), "lists form a cycle: 'a' includes itself");
+  expect_error("list a = custody_start\nlist a = nrpf_begins\n" ADULT_RULE("a"),
+               "t.rules:2:6: 'a' is already a list (line 1)");
+  expect_error("list children = custody_start\n" ADULT_RULE("custody_start"), "'children' is a word of the language");
+  expect_error("list custody_start = nrpf_begins\n" ADULT_RULE("custody_start"), "is a word of the language");
+  expect_error("define a = adult\nlist a = nrpf_begins\n" ADULT_RULE("a"), "already a definition");
+  expect_error("list a = nrpf_begins\ndefine a = adult\n" ADULT_RULE("a"), "'a' is already a list (line 1)");
+  expect_error("define list = adult\n" ADULT_RULE("custody_start"), "'list' is a word of the language");
+  expect_error("list mixed = custody_start, attendance_mark\n" ADULT_RULE("mixed"),
+               "mixes events about a child and about an adult");
+  expect_error("list a custody_start\n" ADULT_RULE("custody_start"), "t.rules:1:8: expected '=' after 'list a'");
+  expect_error("list a = 5\n" ADULT_RULE("custody_start"), "expected an event or a list's name in list 'a', not '5'");
+  expect_error("list a = custody_start nrpf_begins\n" ADULT_RULE("a"),
+               "unexpected 'nrpf_begins' after list 'a' (separate its items with commas)");
+  /* Hostile: lists doubling at each level are refused quickly, not expanded 2^30 times. */
+  char *big = malloc(8192);
+  size_t o = (size_t)snprintf(big, 8192, "list l0 = custody_start, nrpf_begins\n");
+  for (int i = 1; i <= 30; i++)
+    o += (size_t)snprintf(big + o, 8192 - o, "list l%d = l%d, l%d\n", i, i - 1, i - 1);
+  snprintf(big + o, 8192 - o, ADULT_RULE("l30"));
+  expect_error(big, "lists expand to more than 100000 items");
+  /* ... and 33 lists deep is too deep. */
+  o = (size_t)snprintf(big, 8192, "list d0 = custody_start\n");
+  for (int i = 1; i <= 33; i++)
+    o += (size_t)snprintf(big + o, 8192 - o, "list d%d = d%d\n", i, i - 1);
+  snprintf(big + o, 8192 - o, ADULT_RULE("d33"));
+  expect_error(big, "more than 32 deep");
+  free(big);
+}
+
 static const hr_test_case tests[] = {
+    {"lists_expand_to_their_events", test_lists_expand_to_their_events},
+    {"list_errors", test_list_errors},
     {"new_constructs_compile_to_what_they_say", test_new_constructs_compile_to_what_they_say},
     {"definition_is_its_text", test_definition_is_its_text},
     {"definition_errors", test_definition_errors},
