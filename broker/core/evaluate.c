@@ -25,6 +25,14 @@ typedef struct eval_ctx {
   uint32_t subject;
   ev_item items[32];
   uint32_t nitems;
+  /* The last attendance window counted: the rules an event runs usually ask the same one
+   * (a shared definition), and nothing they do changes the marks. */
+  struct {
+    int valid;
+    uint32_t person;
+    int32_t weeks, days;
+    uint32_t possible, absent;
+  } window;
 } eval_ctx;
 
 static void add_item(eval_ctx *c, int feed, int64_t t, const char *record, const char *detail) {
@@ -86,10 +94,16 @@ static hr_value fact_cb(void *ud, uint32_t p, hr_fact_id f, const hr_fact_args *
   case HR_FACT_ABSENT_SESSIONS: {
     if (p == NONE) return undef();
     uint32_t possible, absent;
-    if (a->days)
-      hr__attendance_window_days(e, p, e->date, a->days, &possible, &absent);
-    else
-      hr__attendance_window(e, p, e->date, a->weeks, &possible, &absent);
+    if (c->window.valid && c->window.person == p && c->window.weeks == a->weeks && c->window.days == a->days)
+      possible = c->window.possible, absent = c->window.absent;
+    else {
+      if (a->days)
+        hr__attendance_window_days(e, p, e->date, a->days, &possible, &absent);
+      else
+        hr__attendance_window(e, p, e->date, a->weeks, &possible, &absent);
+      c->window.valid = 1, c->window.person = p, c->window.weeks = a->weeks, c->window.days = a->days;
+      c->window.possible = possible, c->window.absent = absent;
+    }
     if (f == HR_FACT_POSSIBLE_SESSIONS) return num(possible, 1);
     if (f == HR_FACT_ABSENT_SESSIONS) return num(absent, 1);
     if (possible == 0 || possible < (uint32_t)a->min_sessions) return undef();
@@ -420,7 +434,7 @@ int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subj
   uint32_t nrules;
   const uint32_t *idx = hr_rulepack_for_trigger(e->pack, trig, &nrules);
   eval_ctx c; /* not zeroed: items are read only below nitems, and zeroing 1 KB per event shows */
-  c.e = e, c.subject = subject, c.nitems = 0;
+  c.e = e, c.subject = subject, c.nitems = 0, c.window.valid = 0;
   hr_rule_env env = {&c, fact_cb, related_cb, mark_cb, reset_cb};
   for (uint32_t k = 0; k < nrules; k++) {
     const hr_rule *r = hr_rulepack_rule(e->pack, idx[k]);
