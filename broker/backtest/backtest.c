@@ -1,8 +1,9 @@
-/* backtest: running the archive through one engine per rule pack (backtest.h).
+/* backtest: running the archive through the core with the new pack and the baseline (backtest.h).
  *
- * Cost: each archived record is checked (CRC) and decoded once (decode.h: into an arena reset
- * per record, no malloc or free per string), then applied to each engine. With one pack the engine is nearly all of the
- * time; with two, nearly all of it twice.
+ * Cost: each archived record is checked (CRC) and decoded once (hr_decode.h: into an arena reset
+ * per record, no malloc or free per string), then applied to one engine, which runs the new
+ * pack and, over the same facts, the baseline (hr_engine_also_run): identity, the family graph
+ * and the facts are paid for once, the rules once per pack.
  *
  * Adversity: a child's first adversity is when a carer of theirs started custody, an inpatient
  * mental-health spell or NRPF status (the starts the reference rules call adversity). The
@@ -220,7 +221,7 @@ int hr_backtest_run(const hr_backtest_opts *o, hr_backtest **out, char *err, siz
   b->archive_dir = o->archive_dir;
   int rc = 0;
   hr_rulepack *packs[2] = {NULL, NULL}, *probed = NULL;
-  hr_engine *engines[2] = {NULL, NULL};
+  hr_engine *engine = NULL;
   capture caps[2];
   memset(caps, 0, sizeof caps);
   hr_archive_reader *rd = NULL;
@@ -250,13 +251,15 @@ int hr_backtest_run(const hr_backtest_opts *o, hr_backtest **out, char *err, siz
       hr__bt_intern(&b->rules, hr_rulepack_rule(packs[i], k)->id);
   set_pack_meta(&b->runs[0], o->rules_path, packs[0]);
   if (b->nruns == 2) set_pack_meta(&b->runs[1], o->baseline_path, packs[1]);
-  for (int i = 0; i < b->nruns; i++) {
-    engines[i] = hr_engine_new(&o->engine, i == 0 && probed ? probed : packs[i], err, errsz);
-    if (!engines[i]) {
-      rc = HR_ENOMEM;
-      goto done;
-    }
+  /* One engine: the baseline pack runs over the same facts (hr_engine_also_run), so a
+   * comparison pays for identity, the family graph and the facts once, and for rules twice. */
+  for (int i = 0; i < b->nruns; i++)
     caps[i] = (capture){.b = b, .run = i, .o = o, .checksum = b->runs[i].checksum};
+  if (!(engine = hr_engine_new(&o->engine, probed ? probed : packs[0], err, errsz)) ||
+      (b->nruns == 2 && hr_engine_also_run(engine, packs[1], on_alert, &caps[1]))) {
+    if (engine) snprintf(err, errsz, "out of memory");
+    rc = HR_ENOMEM;
+    goto done;
   }
   if (!(rd = hr_archive_reader_new(o->archive_dir, 0, o->until_us, err, errsz))) {
     rc = HR_EIO;
@@ -279,8 +282,7 @@ int hr_backtest_run(const hr_backtest_opts *o, hr_backtest **out, char *err, siz
         continue;
       }
       b->fig.register_records++;
-      for (int i = 0; i < b->nruns; i++)
-        if (hr_engine_register(engines[i], reg) == HR_ENOMEM) rc = HR_ENOMEM;
+      if (hr_engine_register(engine, reg) == HR_ENOMEM) rc = HR_ENOMEM;
     } else {
       Hearth__V1__AgencyEvent *ev =
           (Hearth__V1__AgencyEvent *)hr_decode(&hearth__v1__agency_event__descriptor, rec.data, rec.len, &ar);
@@ -289,8 +291,7 @@ int hr_backtest_run(const hr_backtest_opts *o, hr_backtest **out, char *err, siz
         continue;
       }
       b->fig.events++;
-      for (int i = 0; i < b->nruns; i++)
-        if (hr_engine_apply(engines[i], ev, on_alert, &caps[i]) == HR_ENOMEM) rc = HR_ENOMEM;
+      if (hr_engine_apply(engine, ev, on_alert, &caps[0]) == HR_ENOMEM) rc = HR_ENOMEM;
     }
     if (rc || ar.oom || caps[0].oom || caps[1].oom) {
       snprintf(err, errsz, "out of memory at %08u.seg offset %llu", rec.segment, (unsigned long long)rec.offset);
@@ -335,8 +336,8 @@ int hr_backtest_run(const hr_backtest_opts *o, hr_backtest **out, char *err, siz
   }
 
 done:
+  hr_engine_free(engine);
   for (int i = 0; i < 2; i++) {
-    hr_engine_free(engines[i]);
     hr_buf_free(&caps[i].line);
     hr_buf_free(&caps[i].scratch);
     hr_rulepack_free(packs[i]);

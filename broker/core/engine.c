@@ -64,8 +64,28 @@ void hr_engine_set_rules(hr_engine *e, const hr_rulepack *pack) {
   if (!e->alerts_by_rule) e->alerts_by_rule_n = 0;
 }
 
+int hr_engine_also_run(hr_engine *e, const hr_rulepack *pack, hr_alert_fn fn, void *ud) {
+  rule_set *grown = realloc(e->also, (e->nalso + 1) * sizeof *grown);
+  if (!grown) return HR_ENOMEM;
+  e->also = grown;
+  rule_set *rs = &e->also[e->nalso];
+  memset(rs, 0, sizeof *rs);
+  rs->pack = pack, rs->fn = fn, rs->ud = ud;
+  rs->alerts_by_rule_n = hr_rulepack_count(pack);
+  if (rs->alerts_by_rule_n && !(rs->alerts_by_rule = calloc(rs->alerts_by_rule_n, sizeof(uint64_t)))) return HR_ENOMEM;
+  e->nalso++;
+  return 0;
+}
+
 void hr_engine_free(hr_engine *e) {
   if (!e) return;
+  for (uint32_t i = 0; i < e->nalso; i++) {
+    hr_map_free(&e->also[i].alert_keys);
+    hr__vec_free(&e->also[i].last_alert);
+    hr__vec_free(&e->also[i].dirty_alerts);
+    free(e->also[i].alerts_by_rule);
+  }
+  free(e->also);
   hr_map *maps[] = {&e->strings,     &e->person_ids,     &e->nhs_index,    &e->upn_index,    &e->demo_index,
                     &e->pupil_index, &e->key_workers,    &e->mh_services,  &e->mh_providers, &e->episodes,
                     &e->spell_keys,  &e->unmatched_nrpf, &e->agency_links, &e->seen_events,  &e->alert_keys};

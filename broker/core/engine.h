@@ -44,6 +44,12 @@ typedef void (*hr_alert_fn)(void *ud, const Hearth__V1__Alert *alert);
 hr_engine *hr_engine_new(const hr_engine_config *cfg, const hr_rulepack *pack, char *err, size_t errsz);
 void hr_engine_free(hr_engine *e); /* accepts NULL */
 void hr_engine_set_rules(hr_engine *e, const hr_rulepack *pack);
+/* Runs a further pack too, over the same facts, for backtests that compare packs: after the
+ * engine's own pack, at every point where rules run, with its own alert history (cooldowns,
+ * `for`), its alerts to fn and none to hr_engine_apply's callback, and no effect on the
+ * engine's own alerts or statistics. Its alerts equal what an engine with that pack alone
+ * would raise; they are not checkpointed. The pack is borrowed. 0, or HR_ENOMEM. */
+int hr_engine_also_run(hr_engine *e, const hr_rulepack *pack, hr_alert_fn fn, void *ud);
 
 /* Adds or replaces a register record (a tombstone removes it). 0, or HR_EINVAL for a record
  * missing its key, HR_ENOMEM. */

@@ -173,7 +173,25 @@ struct hr_engine {
   uint64_t *alerts_by_rule;
   uint32_t alerts_by_rule_n;
   hr_buf scratch;
+
+  /* Further packs run over the same facts (hr_engine_also_run, for backtests): each with its
+   * own alert history, swapped in for its turn at the rules. Not checkpointed. */
+  struct rule_set *also;
+  uint32_t nalso;
 };
+
+/* What a pack's rules keep apart from the facts: swapped with the engine's own for a further
+ * pack's turn (the field names are the engine's). */
+typedef struct rule_set {
+  const hr_rulepack *pack;
+  hr_map alert_keys;
+  vec last_alert;
+  vec dirty_alerts;
+  uint64_t *alerts_by_rule;
+  uint32_t alerts_by_rule_n;
+  hr_alert_fn fn;
+  void *ud;
+} rule_set;
 
 /* Interned strings. */
 uint32_t hr__intern(hr_engine *e, const char *s, size_t len); /* NONE on no memory */

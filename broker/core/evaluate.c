@@ -428,8 +428,8 @@ static void render_explanation(hr_engine *e, const hr_rule *r, hr_trigger trig, 
 
 /* ---- the rule loop ---------------------------------------------------------------------- */
 
-int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subject_key, uint32_t episode_key,
-                  hr_alert_fn fn, void *ud) {
+static int run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subject_key, uint32_t episode_key,
+                     hr_alert_fn fn, void *ud) {
   if (!e->pack) return 0;
   uint32_t nrules;
   const uint32_t *idx = hr_rulepack_for_trigger(e->pack, trig, &nrules);
@@ -641,4 +641,37 @@ void hr_alert_to_json(const Hearth__V1__Alert *a, hr_buf *out) {
   hr_buf_puts(out, ",\"rule_pack\":");
   hr_buf_json_cstr(out, a->rule_pack_checksum);
   hr_buf_putc(out, '}');
+}
+
+static void swap_rule_set(hr_engine *e, rule_set *rs) {
+#define SWAP(T, field)                                                                                                 \
+  do {                                                                                                                 \
+    T tmp_ = e->field;                                                                                                 \
+    e->field = rs->field;                                                                                              \
+    rs->field = tmp_;                                                                                                  \
+  } while (0)
+  SWAP(const hr_rulepack *, pack);
+  SWAP(hr_map, alert_keys);
+  SWAP(vec, last_alert);
+  SWAP(vec, dirty_alerts);
+  SWAP(uint64_t *, alerts_by_rule);
+  SWAP(uint32_t, alerts_by_rule_n);
+#undef SWAP
+}
+
+/* The engine's own pack, then each further pack (hr_engine_also_run) with its own alert
+ * history, over the same facts; the further packs leave the engine's statistics as they were. */
+int hr__run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t subject_key, uint32_t episode_key,
+                  hr_alert_fn fn, void *ud) {
+  int rc = run_rules(e, trig, subject, subject_key, episode_key, fn, ud);
+  if (rc || !e->nalso) return rc;
+  hr_engine_stats own = e->stats;
+  for (uint32_t i = 0; i < e->nalso && !rc; i++) {
+    rule_set *rs = &e->also[i];
+    swap_rule_set(e, rs);
+    rc = run_rules(e, trig, subject, subject_key, episode_key, rs->fn, rs->ud);
+    swap_rule_set(e, rs);
+  }
+  e->stats = own;
+  return rc;
 }

@@ -513,7 +513,87 @@ static void test_same_events_give_the_same_alert_ids(void) {
   teardown();
 }
 
+/* ---- further packs over the same facts (hr_engine_also_run, for backtests) ------------------ */
+
+static got also_alerts[256];
+static int nalso;
+
+static void collect_also(void *ud, const Hearth__V1__Alert *a) {
+  (void)ud;
+  /* collect() writes to alerts[]: borrow it, then move the row. */
+  got keep = alerts[nalerts < 256 ? nalerts : 255];
+  int n = nalerts;
+  collect(NULL, a);
+  if (nalso < 256 && nalerts > n) also_alerts[nalso++] = alerts[n];
+  alerts[n < 256 ? n : 255] = keep;
+  nalerts = n;
+}
+
+static void cooldown_scenario(void) {
+  family();
+  custody("2026-09-01T10:00:00+01:00", "ADMISSION", STARTS, "A1", NHS_P1, "1988-02-29", "", 0);
+  six_weeks_of_marks(UPN_C1, 10, 59);
+  mark(UPN_C1, "2026-10-16", 1, "/");
+}
+
+/* A further pack sees the same facts and keeps its own alert history: the same pack raises the
+ * same alerts (ids, times) as the engine's own, and a stricter one raises only what it would
+ * alone; neither changes the engine's own alerts or statistics. */
+static void test_further_pack_runs_over_the_same_facts(void) {
+  setup(NULL); /* the reference alone: what the engine's own alerts must stay */
+  cooldown_scenario();
+  int own = nalerts;
+  got own_alerts[8];
+  memcpy(own_alerts, alerts, sizeof own_alerts);
+  hr_engine_stats alone;
+  hr_engine_stats_get(eng, &alone);
+  CHECK_INT(own, 3);
+
+  setup(NULL);
+  nalso = 0;
+  CHECK_INT(hr_engine_also_run(eng, pack, collect_also, NULL), 0);
+  cooldown_scenario();
+  CHECK_INT(nalerts, own);
+  CHECK_INT(nalso, own);
+  for (int i = 0; i < own && i < nalso; i++) {
+    CHECK_STR(alerts[i].id, own_alerts[i].id);
+    CHECK_STR(also_alerts[i].id, own_alerts[i].id);
+    CHECK_STR(also_alerts[i].raised, own_alerts[i].raised);
+  }
+  hr_engine_stats with;
+  hr_engine_stats_get(eng, &with);
+  CHECK_INT(with.alerts, alone.alerts);
+  CHECK_INT(with.suppressed, alone.suppressed);
+  CHECK_INT(with.rule_evals, alone.rule_evals);
+
+  /* A stricter threshold for the absence rule (the child's rate peaks at 50%): only the custody
+   * alert in that pack. */
+  char err[512];
+  const char *strict_text = "rule adversity_then_absence {\n severity high\n on attendance_mark\n when "
+                            "absence_rate(6 weeks, min 20 sessions) >= 60% and any carer (custody_started within "
+                            "90 days)\n alert per child\n cooldown 28 days\n route key_worker or front_door\n}\n"
+                            "rule parental_custody {\n severity high\n on custody_start\n when children >= 1\n"
+                            " alert per subject, episode, la\n route key_worker or front_door\n}\n";
+  hr_rulepack *strict = hr_rulepack_compile(strict_text, strlen(strict_text), "strict.rules", err, sizeof err);
+  CHECK(strict != NULL);
+  if (strict) {
+    setup(NULL);
+    nalso = 0;
+    CHECK_INT(hr_engine_also_run(eng, strict, collect_also, NULL), 0);
+    cooldown_scenario();
+    CHECK_INT(nalerts, own);
+    CHECK_INT(nalso, 1);
+    CHECK_STR(also_alerts[0].rule, "parental_custody");
+    CHECK_STR(also_alerts[0].id, own_alerts[0].id); /* same rule, same keys, same instant: same id */
+    hr_engine_free(eng);
+    eng = NULL;
+    hr_rulepack_free(strict);
+  }
+  teardown();
+}
+
 static const hr_test_case tests[] = {
+    {"further_pack_runs_over_the_same_facts", test_further_pack_runs_over_the_same_facts},
     {"custody_start_by_carer_alerts_once_per_episode", test_custody_start_by_carer_alerts_once_per_episode},
     {"children_in_two_las_give_one_alert_per_la", test_children_in_two_las_give_one_alert_per_la},
     {"ended_relationship_is_not_a_carer_and_dependants_are_unknown",
