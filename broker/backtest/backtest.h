@@ -4,10 +4,10 @@
  * ISO week, the alerts added and removed by the change with who and why, the share of children
  * alerted by more than one rule, and the time from a child's first adversity to the alert.
  *
- * Every record is decoded once and applied to each engine in turn. The whole archive before
- * --to is applied (facts from before --from decide alerts after it: a 90-day window, a
- * cooldown); only alerts raised in [from, to) are reported, so the report equals what a full
- * replay raised in that range. */
+ * Every record is decoded once and applied to one engine running both packs over the same facts
+ * (hr_engine_also_run). The whole archive before --to is applied (facts from before --from
+ * decide alerts after it: a 90-day window, a cooldown); only alerts raised in [from, to) are
+ * reported, so the report equals what a full replay raised in that range. */
 #ifndef HR_BACKTEST_H
 #define HR_BACKTEST_H
 
