@@ -1146,6 +1146,13 @@ static void parse_rule(parser *ps) {
   check_reachable(ps, r, &rule_tok);
 }
 
+/* Words a definition or a list may not be named: the language's own, events, relations. */
+static int is_language_word(const tok *t) {
+  static const char *const reserved[] = {"and", "or", "not", "any", "within", "min", "rule", "define", "list", NULL};
+  static const char *const relation_words[] = {"carer", "parent", "child", "sibling", "household", NULL};
+  return word_index(t, reserved) >= 0 || trigger_of(t) >= 0 || word_index(t, relation_words) >= 0;
+}
+
 /* define NAME = condition (or number). Checked here on its own; parsed again where used. */
 static void parse_define(parser *ps) {
   next(ps); /* "define" */
@@ -1154,7 +1161,6 @@ static void parse_define(parser *ps) {
     FAIL(ps, "expected a name after 'define'");
     return;
   }
-  static const char *const reserved[] = {"and", "or", "not", "any", "within", "min", "rule", "define", "list", NULL};
   for (int i = 0; i < HR_FACT__COUNT; i++)
     if (is_word(&name, facts[i].name)) {
       FAIL(ps, "'%s' is already a fact; give the definition another name", facts[i].name);
@@ -1166,11 +1172,7 @@ static void parse_define(parser *ps) {
          ps->lists[l].name.line);
     return;
   }
-  static const char *const relation_words[] = {"carer", "parent", "child", "sibling", "household", NULL};
-  int is_event = 0;
-  for (int i = 0; i < HR_TRIGGER__COUNT; i++)
-    is_event |= is_word(&name, trigger_names[i]);
-  if (word_index(&name, reserved) >= 0 || is_event || word_index(&name, relation_words) >= 0) {
+  if (is_language_word(&name)) {
     FAIL(ps, "'%.*s' is a word of the language; give the definition another name", (int)name.len, name.p);
     return;
   }
@@ -1213,12 +1215,10 @@ static void parse_list(parser *ps) {
     FAIL(ps, "expected a name after 'list'");
     return;
   }
-  static const char *const reserved[] = {"and", "or", "not", "any", "within", "min", "rule", "define", "list", NULL};
-  static const char *const relation_words[] = {"carer", "parent", "child", "sibling", "household", NULL};
   int is_fact = 0;
   for (int i = 0; i < HR_FACT__COUNT; i++)
     is_fact |= is_word(&name, facts[i].name);
-  if (word_index(&name, reserved) >= 0 || trigger_of(&name) >= 0 || word_index(&name, relation_words) >= 0 || is_fact) {
+  if (is_language_word(&name) || is_fact) {
     FAIL(ps, "'%.*s' is a word of the language; give the list another name", (int)name.len, name.p);
     return;
   }
@@ -1268,25 +1268,53 @@ static void parse_list(parser *ps) {
          (int)name.len, name.p);
 }
 
-/* Finds every `list NAME = item, ...` before parsing, so a list may be used before it is
- * written. A malformed list is not kept; parse_list reports it where it is. */
-static int scan_lists(parser *ps) {
+/* Room for one more element in a growing array: 0, or -1 (out of memory, reported). */
+static int grow(parser *ps, void **arr, uint32_t *cap, uint32_t n, size_t size) {
+  if (n < *cap) return 0;
+  uint32_t c = *cap ? *cap * 2 : 8;
+  void *na = realloc(*arr, c * size);
+  if (!na) {
+    fail_at(ps, 1, 1, "out of memory");
+    return -1;
+  }
+  *arr = na;
+  *cap = c;
+  return 0;
+}
+
+/* Finds every `define NAME =` and every `list NAME = item, ...` before parsing, so either may be
+ * used before (or inside) the other of its kind; a cycle is then reported where it closes. A
+ * malformed list is not kept: parse_list reports it where it is. */
+static int scan_names(parser *ps) {
   char err[8];
   parser scan = *ps;
   scan.err = err;
   scan.errsz = sizeof err;
-  uint32_t cap = 0;
+  uint32_t defs_cap = 0, lists_cap = 0;
   while (!scan.failed && scan.t.type != T_EOF) {
-    if (!is_word(&scan.t, "list")) {
+    int is_define = is_word(&scan.t, "define");
+    if (!is_define && !is_word(&scan.t, "list")) {
       next(&scan);
       continue;
     }
     next(&scan);
-    list_def ld = {.name = scan.t};
-    if (ld.name.type != T_IDENT) continue;
+    tok name = scan.t;
+    if (name.type != T_IDENT) continue;
     next(&scan);
     if (!is_punct(&scan.t, "=")) continue;
+    if ((is_define ? ps->ndefs : ps->nlists) == HR_RULES_MAX_DEFINES) {
+      fail_at(ps, name.line, name.col, "too many %s (at most %u)", is_define ? "definitions" : "lists",
+              HR_RULES_MAX_DEFINES);
+      return -1;
+    }
+    if (is_define) {
+      if (grow(ps, (void **)&ps->defs, &defs_cap, ps->ndefs, sizeof *ps->defs)) return -1;
+      ps->defs[ps->ndefs++] = (define){name, scan.cur, scan.line, scan.line_start, 0};
+      next(&scan);
+      continue;
+    }
     next(&scan);
+    list_def ld = {.name = name};
     int ok = 1;
     for (;;) {
       if (scan.t.type != T_IDENT || ld.nitems == HR_RULES_MAX_LIST_ITEMS) {
@@ -1299,57 +1327,8 @@ static int scan_lists(parser *ps) {
       next(&scan);
     }
     if (!ok) continue;
-    if (ps->nlists == HR_RULES_MAX_DEFINES) {
-      fail_at(ps, ld.name.line, ld.name.col, "too many lists (at most %u)", HR_RULES_MAX_DEFINES);
-      return -1;
-    }
-    if (ps->nlists == cap) {
-      cap = cap ? cap * 2 : 8;
-      list_def *nl = realloc(ps->lists, cap * sizeof *nl);
-      if (!nl) {
-        fail_at(ps, 1, 1, "out of memory");
-        return -1;
-      }
-      ps->lists = nl;
-    }
+    if (grow(ps, (void **)&ps->lists, &lists_cap, ps->nlists, sizeof *ps->lists)) return -1;
     ps->lists[ps->nlists++] = ld;
-  }
-  return 0;
-}
-
-/* Finds every `define NAME =` before parsing, so definitions may be used before (or inside)
- * each other; a cycle is then reported where it closes. */
-static int scan_defines(parser *ps) {
-  char err[8];
-  parser scan = *ps;
-  scan.err = err;
-  scan.errsz = sizeof err;
-  uint32_t cap = 0;
-  while (!scan.failed && scan.t.type != T_EOF) {
-    if (!is_word(&scan.t, "define")) {
-      next(&scan);
-      continue;
-    }
-    next(&scan);
-    tok name = scan.t;
-    if (name.type != T_IDENT) continue;
-    next(&scan);
-    if (!is_punct(&scan.t, "=")) continue;
-    if (ps->ndefs == HR_RULES_MAX_DEFINES) {
-      fail_at(ps, name.line, name.col, "too many definitions (at most %u)", HR_RULES_MAX_DEFINES);
-      return -1;
-    }
-    if (ps->ndefs == cap) {
-      cap = cap ? cap * 2 : 16;
-      define *nd = realloc(ps->defs, cap * sizeof *nd);
-      if (!nd) {
-        fail_at(ps, 1, 1, "out of memory");
-        return -1;
-      }
-      ps->defs = nd;
-    }
-    ps->defs[ps->ndefs++] = (define){name, scan.cur, scan.line, scan.line_start, 0};
-    next(&scan);
   }
   return 0;
 }
@@ -1382,7 +1361,7 @@ hr_rulepack *hr_rulepack_compile(const char *text, size_t len, const char *filen
                .errsz = errsz,
                .pack = p};
   next(&ps);
-  if (scan_defines(&ps) == 0 && scan_lists(&ps) == 0) ps.lexed = 0;
+  if (scan_names(&ps) == 0) ps.lexed = 0;
   if (is_word(&ps.t, "pack")) {
     next(&ps);
     if (ps.t.type != T_IDENT)
