@@ -428,7 +428,13 @@ static void *engine_main(void *arg) {
     }
     if (applied) r->st->last_event_ns = uv_hrtime();
     rd_kafka_poll(r->producer, 0); /* delivery reports */
-    if (stop) return NULL;
+    if (stop) {
+      /* A batch not committed (after a failure) is given up here: an LMDB write transaction
+       * ends on the thread that began it. */
+      hr_txn_abort(r->batch);
+      r->batch = NULL;
+      return NULL;
+    }
   }
 }
 
