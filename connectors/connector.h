@@ -20,14 +20,15 @@
 #include "hearth/v1/register.pb-c.h"
 
 typedef enum hr_input_kind {
-  HR_INPUT_PERSONS = 0,   /* register persons.csv */
-  HR_INPUT_RELATIONSHIPS, /* register relationships.csv */
-  HR_INPUT_KEY_WORKERS,   /* register key_workers.csv */
-  HR_INPUT_ASSIGNMENTS,   /* register assignments.csv */
-  HR_INPUT_CUSTODY,       /* custody JSON lines */
-  HR_INPUT_INPATIENT,     /* HL7 v2 ADT messages (file of messages) */
-  HR_INPUT_ATTENDANCE,    /* attendance CSV */
-  HR_INPUT_NRPF,          /* NRPF CSV */
+  HR_INPUT_PERSONS = 0,    /* register persons.csv */
+  HR_INPUT_RELATIONSHIPS,  /* register relationships.csv */
+  HR_INPUT_KEY_WORKERS,    /* register key_workers.csv */
+  HR_INPUT_ASSIGNMENTS,    /* register assignments.csv */
+  HR_INPUT_CUSTODY,        /* custody JSON lines */
+  HR_INPUT_INPATIENT,      /* HL7 v2 ADT messages (file of messages) */
+  HR_INPUT_ATTENDANCE,     /* attendance CSV */
+  HR_INPUT_NRPF,           /* NRPF CSV */
+  HR_INPUT_LINK_DECISIONS, /* register link_decisions.csv: `hearth review` decisions */
   HR_INPUT__COUNT
 } hr_input_kind;
 

@@ -20,6 +20,9 @@ void hr_register_key(const Hearth__V1__RegisterRecord *rec, hr_buf *k) {
     hr_buf_printf(k, "assignment|%s|%s|%s", rec->assignment->child_person_id, rec->assignment->key_worker_id,
                   rec->assignment->start_date ? rec->assignment->start_date : "");
     break;
+  case HEARTH__V1__REGISTER_RECORD__RECORD_LINK_DECISION:
+    hr_buf_printf(k, "link_decision|%s", rec->link_decision->case_id);
+    break;
   default: break;
   }
 }

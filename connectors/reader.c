@@ -27,6 +27,7 @@ static const struct {
     [HR_INPUT_INPATIENT] = {"inpatient", "inpatient", HEARTH__V1__FEED__FEED_INPATIENT},
     [HR_INPUT_ATTENDANCE] = {"attendance", "attendance", HEARTH__V1__FEED__FEED_ATTENDANCE},
     [HR_INPUT_NRPF] = {"nrpf", "nrpf", HEARTH__V1__FEED__FEED_NRPF},
+    [HR_INPUT_LINK_DECISIONS] = {"link_decisions", "register", HEARTH__V1__FEED__FEED_UNSPECIFIED},
 };
 
 const char *hr_input_kind_name(hr_input_kind kind) {
@@ -56,6 +57,7 @@ static const hr__csv_spec *csv_spec_of(hr_input_kind kind) {
   case HR_INPUT_RELATIONSHIPS: return &hr__relationships_spec;
   case HR_INPUT_KEY_WORKERS: return &hr__key_workers_spec;
   case HR_INPUT_ASSIGNMENTS: return &hr__assignments_spec;
+  case HR_INPUT_LINK_DECISIONS: return &hr__link_decisions_spec;
   case HR_INPUT_ATTENDANCE: return &hr__attendance_spec;
   case HR_INPUT_NRPF: return &hr__nrpf_spec;
   default: return NULL;

@@ -84,6 +84,7 @@ struct hr_reader {
   Hearth__V1__Relationship relationship;
   Hearth__V1__KeyWorker key_worker;
   Hearth__V1__Assignment assignment;
+  Hearth__V1__LinkDecision link_decision;
   hr_deadletter dl;
 
   /* CSV inputs. */
@@ -152,7 +153,7 @@ char *hr__csv_date(hr_reader *r, int k, int32_t *days, int *rc);
 
 /* Per-format entry points. */
 extern const hr__csv_spec hr__persons_spec, hr__relationships_spec, hr__key_workers_spec, hr__assignments_spec,
-    hr__attendance_spec, hr__nrpf_spec;
+    hr__link_decisions_spec, hr__attendance_spec, hr__nrpf_spec;
 int hr__custody_next(hr_reader *r);   /* returns a record type, or 0 at the end */
 int hr__inpatient_next(hr_reader *r); /* idem */
 int hr__custody_init(hr_reader *r);   /* 0 or HR_ENOMEM */

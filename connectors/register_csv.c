@@ -1,5 +1,6 @@
 /* register_csv: the LA register extract (REFERENCE section 1): persons.csv, relationships.csv,
- * key_workers.csv and assignments.csv, each row a RegisterRecord. The CSV framing is reader.c's;
+ * key_workers.csv and assignments.csv, and Hearth's own link_decisions.csv (`hearth review`),
+ * each row a RegisterRecord. The CSV framing is reader.c's;
  * this file says what each column means and which values sink a row. */
 #include "hr_time.h"
 #include <string.h>
@@ -176,3 +177,47 @@ static int assignments_row(hr_reader *r) {
 }
 
 const hr__csv_spec hr__assignments_spec = {assignments_cols, A__N, assignments_row};
+
+/* ---- link_decisions.csv (written by `hearth review accept|reject`) ------------------------- */
+
+enum { L_CASE, L_DESC, L_PERSON, L_DECISION, L_BY, L_AT, L_NOTE, L__N };
+static const hr__csv_col link_decisions_cols[L__N] = {
+    {"case_id", 1},    {"description", 1}, {"person_id", 1}, {"decision", 1},
+    {"decided_by", 0}, {"decided_at", 0},  {"note", 0},
+};
+
+static int link_decisions_row(hr_reader *r) {
+  static const Hearth__V1__LinkDecision ld0 = HEARTH__V1__LINK_DECISION__INIT;
+  int rc = 0;
+  int32_t at;
+  hr__str id = hr__csv_str(r, L_CASE), desc = hr__csv_str(r, L_DESC), person = hr__csv_str(r, L_PERSON);
+  if (!need(r, id, "case_id", &rc) || !need(r, desc, "description", &rc) || !need(r, person, "person_id", &rc))
+    return rc;
+  const char *s;
+  size_t n;
+  hr__csv_raw(r, L_DECISION, &s, &n);
+  Hearth__V1__LinkDecisionKind kind;
+  if (hr__eq_nocase(s, n, "accept"))
+    kind = HEARTH__V1__LINK_DECISION_KIND__LINK_DECISION_ACCEPT;
+  else if (hr__eq_nocase(s, n, "reject"))
+    kind = HEARTH__V1__LINK_DECISION_KIND__LINK_DECISION_REJECT;
+  else
+    return hr__dead_value(r, HR_DL_unknown_code, "decision", s, n, "is not a decision; use accept or reject");
+  char *at_s = hr__csv_date(r, L_AT, &at, &rc);
+  if (!at_s) return rc;
+  hr__register_begin(r);
+  Hearth__V1__LinkDecision *d = &r->link_decision;
+  *d = ld0;
+  d->case_id = id.s;
+  d->description = desc.s;
+  d->person_id = person.s;
+  d->decision = kind;
+  d->decided_by = hr__csv_str(r, L_BY).s;
+  d->decided_at = at_s;
+  d->note = hr__csv_str(r, L_NOTE).s;
+  r->reg.record_case = HEARTH__V1__REGISTER_RECORD__RECORD_LINK_DECISION;
+  r->reg.link_decision = d;
+  return hr__register_finish(r);
+}
+
+const hr__csv_spec hr__link_decisions_spec = {link_decisions_cols, L__N, link_decisions_row};

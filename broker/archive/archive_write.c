@@ -306,6 +306,9 @@ static int register_key(const Hearth__V1__RegisterRecord *r, hr__arc_hash *out) 
     n = snprintf(k, sizeof k, "A|%s|%s|%s", s_or(r->assignment->child_person_id), s_or(r->assignment->key_worker_id),
                  s_or(r->assignment->start_date));
     break;
+  case HEARTH__V1__REGISTER_RECORD__RECORD_LINK_DECISION:
+    n = snprintf(k, sizeof k, "L|%s", s_or(r->link_decision->case_id));
+    break;
   default: return HR_EINVAL;
   }
   if (n < 0) return HR_EINVAL;

@@ -15,6 +15,9 @@ int hr_cli_link(int argc, char **argv);       /* link_cmd.c */
 int hr_cli_connect(int argc, char **argv);    /* connect_cmd.c */
 int hr_cli_connect_config_example(void);      /* connect_cmd.c */
 int hr_cli_rules_test(int argc, char **argv); /* rules_test.c: hearth rules test */
+int hr_cli_review(int argc, char **argv);     /* review_cmd.c: hearth review */
+/* review_cmd.c: hearth link explain --alert ID --alerts FILE (argv[0] is "explain") */
+int hr_cli_link_explain_alert(int argc, char **argv);
 
 /* link_cmd.c: a parameters file, or "default", for --link-params and run's link_params. */
 int hr_cli_link_params_load(const char *path, hr_link_params *p);

@@ -21,6 +21,7 @@ static const char usage_link[] =
     "                   --out PARAMS [--seed N] [--samples N]\n"
     "       hearth link explain --register DIR [--params FILE] [--given G] [--family F] [--dob D]\n"
     "                   [--postcode P] [--sex S] [--top N]\n"
+    "       hearth link explain --alert ID --alerts FILE\n"
     "       hearth link bench [--persons N] [--lookups N] [--seed N]\n"
     "\n"
     "Probabilistic record linkage (Fellegi-Sunter) with the engine the broker uses. With --right,\n"
@@ -47,7 +48,9 @@ static const char usage_link[] =
     "teaches nothing (EM then learns households) and train refuses to write the file.\n"
     "explain shows, for a person as an agency described them, the register's best candidates\n"
     "and, comparison by comparison, why each would or would not be linked, with the decision the\n"
-    "broker's probabilistic tier would take (replay --link-params).\n"
+    "broker's probabilistic tier would take (replay --link-params). With --alert, it says for\n"
+    "that alert in FILE (alerts as JSON lines) how each record that raised it was linked to its\n"
+    "subject: by the exact rules, by comparing details, or by a reviewer's decision.\n"
     "bench times lookups of messy copies against a synthetic register on this core and prints\n"
     "one JSON line per figure.\n"
     "\n"
@@ -592,6 +595,10 @@ static int cmd_link_bench(link_args *a) {
 int hr_cli_link(int argc, char **argv) {
   const char *sub = argc >= 2 ? argv[1] : "";
   int shift = strcmp(sub, "train") == 0 || strcmp(sub, "bench") == 0 || strcmp(sub, "explain") == 0;
+  if (strcmp(sub, "explain") == 0)
+    for (int i = 2; i < argc; i++)
+      if (strcmp(argv[i], "--alert") == 0 || strncmp(argv[i], "--alert=", 8) == 0)
+        return hr_cli_link_explain_alert(argc - 1, argv + 1);
   link_args a;
   int rc = parse_args(argc - shift, argv + shift, &a);
   if (rc == -1) {

@@ -54,6 +54,7 @@ static const char usage_main[] =
     "  demo          everything on one machine: mock Kafka, a synthetic LA, live alerts\n"
     "  state dump    print the core's saved state (LMDB) as sorted hex lines, to compare stores\n"
     "  link          probabilistic record linkage of CSV files; link train, explain, bench\n"
+    "  review        the probabilistic tier's review queue: list, accept, reject\n"
     "  config example  print every hearth run setting with its default (a config file);\n"
     "                  'config example connect' does the same for hearth connect\n"
     "  version       print the version\n"
@@ -611,9 +612,12 @@ static int cmd_replay(int argc, char **argv) {
   if (!quiet || rc) {
     hr_replay_summary_print(&sum, rules, stderr);
     if (o.engine.link_params)
-      fprintf(stderr, "probabilistic tier: %llu linked, %llu for review, %llu ambiguous (left unmatched)\n",
-              (unsigned long long)sum.engine.matched_by_tier[5], (unsigned long long)sum.engine.link_review,
-              (unsigned long long)sum.engine.link_ambiguous);
+      fprintf(stderr,
+              "probabilistic tier: %llu linked (%llu by a reviewer's decision), %llu for review, %llu ambiguous (left "
+              "unmatched), %llu review cases opened, %llu candidates passed over as rejected\n",
+              (unsigned long long)sum.engine.matched_by_tier[5], (unsigned long long)sum.engine.link_by_decision,
+              (unsigned long long)sum.engine.link_review, (unsigned long long)sum.engine.link_ambiguous,
+              (unsigned long long)sum.engine.review_cases, (unsigned long long)sum.engine.link_rejected);
     fprintf(stderr, "time: %.3f s (%.0f events/s); peak RSS %ld KiB; engine state %zu KiB\n", secs,
             secs > 0 ? (double)total / secs : 0.0, ru.ru_maxrss, sum.engine_bytes / 1024);
   }
@@ -793,6 +797,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "demo") == 0) return hr_cli_demo(argc - 1, argv + 1);
   if (strcmp(cmd, "link") == 0) return hr_cli_link(argc - 1, argv + 1);
+  if (strcmp(cmd, "review") == 0) return hr_cli_review(argc - 1, argv + 1);
   if (strcmp(cmd, "connect") == 0) return hr_cli_connect(argc - 1, argv + 1);
   if (strcmp(cmd, "state") == 0) return cmd_state(argc - 1, argv + 1);
   if (strcmp(cmd, "config") == 0 && argc == 4 && strcmp(argv[2], "example") == 0 && strcmp(argv[3], "connect") == 0)

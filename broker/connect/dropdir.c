@@ -388,7 +388,8 @@ static const struct {
 } register_files[] = {{"persons.csv", HR_INPUT_PERSONS},
                       {"relationships.csv", HR_INPUT_RELATIONSHIPS},
                       {"key_workers.csv", HR_INPUT_KEY_WORKERS},
-                      {"assignments.csv", HR_INPUT_ASSIGNMENTS}};
+                      {"assignments.csv", HR_INPUT_ASSIGNMENTS},
+                      {"link_decisions.csv", HR_INPUT_LINK_DECISIONS}};
 
 static int kind_of_file(const char *kind, const char *name, hr_input_kind *k) {
   if (!strcmp(kind, "attendance")) return *k = HR_INPUT_ATTENDANCE, 0;
@@ -447,8 +448,8 @@ static int process_file(dropdir *d, const char *name, const struct stat *sb, cha
     hr_buf_puts(&d->report, "{\"source\":");
     hr_buf_json_cstr(&d->report, name);
     hr_buf_puts(&d->report, ",\"position\":0,\"connector\":\"register\",\"reason_code\":\"unknown_file\",\"message\":"
-                            "\"a register file must be named *persons.csv, *relationships.csv, *key_workers.csv or "
-                            "*assignments.csv\"}\n");
+                            "\"a register file must be named *persons.csv, *relationships.csv, *key_workers.csv, "
+                            "*assignments.csv or *link_decisions.csv\"}\n");
     char rp[4200];
     snprintf(rp, sizeof rp, "%s/failed/%s.report.jsonl", d->o->watch_dir, name);
     fprintf(stderr, "hearth connect %s: %s: not a register file name: moved to failed/\n", d->kind, name);

@@ -6,7 +6,7 @@
  * been reloaded. The first key byte is the kind, chosen so that key order is restore order:
  *   'A' meta, 'B' spell (big-endian index), 'C' custody episode (prison number),
  *   'D' processed event identity, 'E' alert key, 'F' agency link, 'G' unmatched NRPF subject,
- *   'H' person facts (person_id).
+ *   'H' person facts (person_id), 'I' review case (case id).
  * Values are varint-encoded; a value that does not decode is refused (HR_EPARSE), never
  * trusted. Restoring a checkpoint and applying further events gives the same alerts as an
  * uninterrupted run: alert content never depends on the order state was loaded in. */
@@ -271,6 +271,22 @@ int hr_engine_checkpoint(hr_engine *e, hr_state_put_fn put, void *ud) {
     const char *id = hr__pid(e, pi);
     if ((rc = emit(&o, 'H', id, strlen(id)))) goto done;
   }
+  for (uint32_t i = 0; i < e->dirty_cases.n; i++) {
+    const review_case *c = &VEC_AT(e->review_cases, review_case, VEC_AT(e->dirty_cases, uint32_t, i));
+    hr_buf_reset(&o.val);
+    put_str(&o.val, hr__str(e, c->desc));
+    put_str(&o.val, hr__str(e, c->person));
+    put_str(&o.val, hr__str(e, c->record));
+    put_str(&o.val, hr__str(e, c->comparisons));
+    hr_buf_putc(&o.val, (char)c->feed);
+    hr_buf_putc(&o.val, (char)c->why);
+    put_sv(&o.val, c->weight_c);
+    put_uv(&o.val, c->records);
+    put_sv(&o.val, c->first_t);
+    put_sv(&o.val, c->last_t);
+    const char *id = hr__str(e, c->id);
+    if ((rc = emit(&o, HR_REVIEW_STATE_KIND, id, strlen(id)))) goto done;
+  }
   /* Everything is out: forget what changed. */
   for (uint32_t i = 0; i < e->dirty_persons.n; i++)
     e->persons[VEC_AT(e->dirty_persons, uint32_t, i)].dirty = 0;
@@ -278,6 +294,9 @@ int hr_engine_checkpoint(hr_engine *e, hr_state_put_fn put, void *ud) {
     hr__facts_at(e, e->unmatched_nrpf.entries[VEC_AT(e->dirty_unmatched, uint32_t, i)].value)->dirty = 0;
   e->dirty_persons.n = e->dirty_unmatched.n = e->dirty_episodes.n = 0;
   e->dirty_spells.n = e->dirty_alerts.n = e->dirty_links.n = 0;
+  for (uint32_t i = 0; i < e->dirty_cases.n; i++)
+    VEC_AT(e->review_cases, review_case, VEC_AT(e->dirty_cases, uint32_t, i)).dirty = 0;
+  e->dirty_cases.n = 0;
   e->seen_checkpointed = e->seen_events.n;
 done:
   hr_buf_free(&o.key);
@@ -386,6 +405,58 @@ int hr_engine_restore(hr_engine *e, const void *key, size_t klen, const void *va
     }
     return 0;
   }
+  case HR_REVIEW_STATE_KIND: {
+    int inserted;
+    uint32_t *slot = hr_map_upsert(&e->review_index, k, kl, e->review_cases.n, &inserted);
+    if (!slot) return HR_ENOMEM;
+    if (inserted && !hr__vec_push(&e->review_cases, sizeof(review_case))) return HR_ENOMEM;
+    review_case *c = &VEC_AT(e->review_cases, review_case, *slot);
+    memset(c, 0, sizeof *c);
+    c->id = hr__intern(e, k, kl);
+    c->desc = get_str(e, &r);
+    c->person = get_str(e, &r);
+    c->record = get_str(e, &r);
+    c->comparisons = get_str(e, &r);
+    c->feed = get_u8(&r);
+    c->why = get_u8(&r);
+    c->weight_c = (int32_t)get_sv(&r);
+    c->records = (uint32_t)get_uv(&r);
+    c->first_t = get_sv(&r);
+    c->last_t = get_sv(&r);
+    return r.bad || r.p != r.end || c->id == NONE ? HR_EPARSE : 0;
+  }
   default: return HR_EPARSE;
   }
+}
+
+/* A string into a fixed buffer (cut to fit). */
+static void get_text(rd *r, char *dst, size_t cap) {
+  uint64_t n = get_uv(r);
+  dst[0] = '\0';
+  if (r->bad || n > (uint64_t)(r->end - r->p)) {
+    r->bad = 1;
+    return;
+  }
+  size_t c = n < cap ? (size_t)n : cap - 1;
+  memcpy(dst, r->p, c);
+  dst[c] = '\0';
+  r->p += n;
+}
+
+int hr_review_case_decode(const void *key, size_t klen, const void *val, size_t vlen, hr_review_case_info *info) {
+  memset(info, 0, sizeof *info);
+  if (klen < 2 || klen > HR_REVIEW_ID_MAX || ((const char *)key)[0] != HR_REVIEW_STATE_KIND) return HR_EPARSE;
+  memcpy(info->case_id, (const char *)key + 1, klen - 1);
+  rd r = {val, (const unsigned char *)val + vlen, 0};
+  get_text(&r, info->description, sizeof info->description);
+  get_text(&r, info->person_id, sizeof info->person_id);
+  get_text(&r, info->record_id, sizeof info->record_id);
+  get_text(&r, info->comparisons, sizeof info->comparisons);
+  info->feed = get_u8(&r);
+  info->why = get_u8(&r);
+  info->weight = (double)get_sv(&r) / 100.0;
+  info->records = get_uv(&r);
+  info->first_us = get_sv(&r);
+  info->last_us = get_sv(&r);
+  return r.bad || r.p != r.end ? HR_EPARSE : 0;
 }

@@ -86,9 +86,10 @@ void hr_engine_free(hr_engine *e) {
     free(e->also[i].alerts_by_rule);
   }
   free(e->also);
-  hr_map *maps[] = {&e->strings,     &e->person_ids,     &e->nhs_index,    &e->upn_index,    &e->demo_index,
-                    &e->pupil_index, &e->key_workers,    &e->mh_services,  &e->mh_providers, &e->episodes,
-                    &e->spell_keys,  &e->unmatched_nrpf, &e->agency_links, &e->seen_events,  &e->alert_keys};
+  hr_map *maps[] = {&e->strings,      &e->person_ids,     &e->nhs_index,    &e->upn_index,    &e->demo_index,
+                    &e->pupil_index,  &e->key_workers,    &e->mh_services,  &e->mh_providers, &e->episodes,
+                    &e->spell_keys,   &e->unmatched_nrpf, &e->agency_links, &e->seen_events,  &e->alert_keys,
+                    &e->review_index, &e->link_decisions, &e->link_accepts};
   for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
     hr_map_free(maps[i]);
   hr_link_index_free(e->linkix);
@@ -103,9 +104,10 @@ void hr_engine_free(hr_engine *e) {
     free(a->sessions);
     hr__vec_free(&a->replaced);
   }
-  vec *vecs[] = {&e->rels,           &e->assigns,      &e->facts,        &e->att,           &e->evs,
-                 &e->episode_v,      &e->spells,       &e->last_alert,   &e->dirty_persons, &e->dirty_unmatched,
-                 &e->dirty_episodes, &e->dirty_spells, &e->dirty_alerts, &e->dirty_links};
+  vec *vecs[] = {&e->rels,          &e->assigns,         &e->facts,          &e->att,
+                 &e->evs,           &e->episode_v,       &e->spells,         &e->last_alert,
+                 &e->dirty_persons, &e->dirty_unmatched, &e->dirty_episodes, &e->dirty_spells,
+                 &e->dirty_alerts,  &e->dirty_links,     &e->review_cases,   &e->dirty_cases};
   for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
     hr__vec_free(vecs[i]);
   free(e->persons);
@@ -344,6 +346,8 @@ static int apply_attendance(hr_engine *e, const Hearth__V1__AgencyEvent *ev, uin
   memcpy(e->trig_detail + 10, m->session == HEARTH__V1__SESSION__SESSION_PM ? " PM " : " AM ", 4);
   memcpy(e->trig_detail + 14, m->code, cl);
   e->trig_detail[14 + cl] = '\0';
+  if (e->link_note[0]) /* linked probabilistically: the evidence says so */
+    snprintf(e->trig_detail + 14 + cl, sizeof e->trig_detail - 14 - cl, "%s", e->link_note);
   return hr__run_rules(e, HR_TRIGGER_ATTENDANCE_MARK, child, NONE, NONE, fn, ud) ? HR_ENOMEM : 0;
 }
 
@@ -423,5 +427,7 @@ size_t hr_engine_memory(const hr_engine *e) {
   for (uint32_t i = 0; i < e->att.n; i++)
     b += (size_t)VEC_AT(e->att, attendance, i).ndays * 16 / 7;
   if (e->linkix) b += hr_link_index_bytes(e->linkix); /* tier 5, when on */
+  b += hr_map_bytes(&e->review_index) + hr_map_bytes(&e->link_decisions) + hr_map_bytes(&e->link_accepts);
+  b += (size_t)e->review_cases.cap * sizeof(review_case);
   return b;
 }

@@ -66,6 +66,10 @@ typedef struct hr_engine_stats {
   uint64_t matched_by_tier[6]; /* 1 NHS number, 2 UPN, 3 demographics, 4 agency id, 5 probabilistic */
   uint64_t link_review;        /* tier 5: best candidate between the review and the link weight */
   uint64_t link_ambiguous;     /* tier 5: two or more candidates at the link weight */
+  uint64_t link_by_decision;   /* tier 5: linked because a reviewer accepted the pair */
+  uint64_t link_rejected;      /* tier 5: candidates passed over because a reviewer rejected them */
+  uint64_t review_cases;       /* review cases opened (hearth review list) */
+  uint64_t link_decisions;     /* link decisions applied (register LinkDecision records) */
   uint64_t marks_not_child;    /* attendance marks for a person who is not a child */
   uint64_t alerts;
   uint64_t suppressed; /* alerts held back by a cooldown or already raised */
@@ -88,6 +92,32 @@ typedef int (*hr_state_put_fn)(void *ud, const void *key, size_t klen, const voi
 int hr_engine_checkpoint(hr_engine *e, hr_state_put_fn put, void *ud);
 /* 0, HR_EPARSE for an entry that does not decode (the store is damaged), HR_ENOMEM. */
 int hr_engine_restore(hr_engine *e, const void *key, size_t klen, const void *val, size_t vlen);
+
+/* ---- The probabilistic tier's review queue (broker/core/review.c) ---------------------------- */
+
+#define HR_REVIEW_ID_MAX 14    /* "R" + 12 hex digits + NUL */
+#define HR_REVIEW_DESC_MAX 160 /* a record's description: GIVEN|FAMILY|YYYY-MM-DD|POSTCODE|SEX */
+
+/* A review case's id: derived from the record's description and the candidate's person_id. */
+void hr_review_case_id(const char *description, const char *person_id, char out[HR_REVIEW_ID_MAX]);
+
+/* A review case as the checkpoint stores it (state entries whose key starts with
+ * HR_REVIEW_STATE_KIND), decoded for `hearth review list` without an engine. */
+#define HR_REVIEW_STATE_KIND 'I'
+typedef struct hr_review_case_info {
+  char case_id[HR_REVIEW_ID_MAX];
+  char description[HR_REVIEW_DESC_MAX];
+  char person_id[64];
+  char record_id[64];    /* the latest record: its source id (nomsNumber, MSH-10, NRPF record_id) */
+  char comparisons[320]; /* "given exact +6.3, family jw92 +4.9, ..." */
+  int feed;              /* of the latest record (Feed) */
+  int why;               /* 1 weight between the review and the link weight, 2 too close to another */
+  double weight;         /* the match weight of the latest record */
+  uint64_t records;      /* records described this way while the case was open */
+  int64_t first_us, last_us;
+} hr_review_case_info;
+/* 0, or HR_EPARSE when the entry is not a review case or does not decode. */
+int hr_review_case_decode(const void *key, size_t klen, const void *val, size_t vlen, hr_review_case_info *out);
 
 /* Writes an alert as one JSON object (no newline), REFERENCE section 7. */
 void hr_alert_to_json(const Hearth__V1__Alert *a, struct hr_buf *out);

@@ -7,6 +7,7 @@
 #define HR_ENGINE_INT_H
 
 #include "engine.h"
+#include "hearth/v1/alert.pb-c.h"
 #include "hr_map.h"
 #include "hr_buf.h"
 #include "hr_time.h"
@@ -114,6 +115,16 @@ typedef struct attendance {
   uint8_t *sessions; /* 2 * ndays codes, then 2 * ndays / 7 weekly counts: possible, absent */
   vec replaced;      /* replaced_mark */
 } attendance;
+/* A review case (review.c): a record description and a candidate the tier could not decide on. */
+typedef struct review_case {
+  uint32_t id, desc, person;    /* interned case id, description, candidate person_id */
+  uint32_t record, comparisons; /* interned: the latest record's id and its comparisons */
+  int32_t weight_c;             /* the latest record's match weight, in hundredths */
+  uint32_t records;             /* records seen */
+  int64_t first_t, last_t;
+  uint8_t feed, why, dirty;
+} review_case;
+
 typedef struct replaced_mark {
   int32_t day;
   uint8_t session;
@@ -151,6 +162,11 @@ struct hr_engine {
   /* The current event's tier-5 link, weight and contributions, appended to its evidence detail;
    * "" when the event was not linked by tier 5. */
   char link_note[320];
+  /* Tier 5's review queue and the decisions people took on it (review.c). */
+  hr_map review_index;   /* case id -> index into review_cases */
+  vec review_cases;      /* review_case */
+  hr_map link_decisions; /* description \x1f person_id -> 0 withdrawn, 1 accepted, 2 rejected */
+  hr_map link_accepts;   /* description -> interned person_id of its latest accept, or NONE */
 
   hr_map seen_events; /* custody, inpatient, NRPF identities already processed */
   hr_map alert_keys;  /* rule|group key -> index into last_alert */
@@ -159,6 +175,7 @@ struct hr_engine {
 
   /* What changed since the last checkpoint (checkpoint.c), as indexes. */
   vec dirty_persons, dirty_unmatched, dirty_episodes, dirty_spells, dirty_alerts, dirty_links; /* uint32_t */
+  vec dirty_cases;                                                                             /* uint32_t */
   uint32_t seen_checkpointed; /* seen_events entries before this index are stored */
 
   /* Scratch of the event being applied. */
@@ -223,6 +240,30 @@ uint32_t hr__key_worker_of(const hr_engine *e, uint32_t child, int32_t date);
 
 /* identity.c */
 uint32_t hr__resolve(hr_engine *e, const Hearth__V1__AgencyEvent *ev, int *tier);
+
+/* review.c */
+struct hr_link_rec;
+/* The record's description, the key of review cases and decisions. */
+void hr__link_description(const struct hr_link_rec *q, char out[HR_REVIEW_DESC_MAX]);
+int hr__apply_link_decision(hr_engine *e, const Hearth__V1__LinkDecision *d, int deleted);
+/* 0 none, 1 accepted, 2 rejected: what a reviewer decided on (description, person). */
+int hr__link_decision_of(const hr_engine *e, const char *desc, uint32_t who);
+/* The person a reviewer accepted for the description, or NONE. */
+uint32_t hr__link_accepted(const hr_engine *e, const char *desc);
+/* An evidence detail with the identity note identity.c appends, split into the detail people
+ * read and the structured IdentityLink of the alert. */
+#define HR_LINK_EV_MAX_CMP 8
+typedef struct link_evidence {
+  char detail[96];
+  char words[320]; /* the note's text, cut into NUL-terminated words the fields point into */
+  Hearth__V1__IdentityLink link;
+  Hearth__V1__LinkComparison cmp[HR_LINK_EV_MAX_CMP], *cmpp[HR_LINK_EV_MAX_CMP];
+} link_evidence;
+/* 1 when detail carries an identity note (out filled), 0 when not or when it does not read. */
+int hr__link_evidence(const char *detail, link_evidence *out);
+/* Opens or updates the case (description, person) for the event being resolved. */
+int hr__review_note(hr_engine *e, const Hearth__V1__AgencyEvent *ev, const char *desc, uint32_t who, int why,
+                    double weight, const char *comparisons);
 
 /* facts.c */
 facts *hr__facts_of(hr_engine *e, uint32_t person, int create);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "hr_err.h"
 #include "hr_sha256.h"
 
 #define MAX_CHILDREN 64
@@ -540,12 +541,20 @@ static int run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t s
         }
       Hearth__V1__Evidence evs[32], *evp[32];
       char times[32][HR_ISO_MAX];
+      link_evidence *links = NULL; /* only when tier 5 linked an event: most alerts need none */
       for (uint32_t i = 0; i < c.nitems; i++) {
         Hearth__V1__Evidence x = HEARTH__V1__EVIDENCE__INIT;
         x.feed = (Hearth__V1__Feed)c.items[i].feed;
         x.event_time_us = c.items[i].t;
         x.record_id = (char *)c.items[i].record;
         x.detail = (char *)c.items[i].detail;
+        if (e->linkix && strstr(x.detail, "; identity: ")) {
+          if (!links && !(links = malloc(32 * sizeof *links))) return HR_ENOMEM;
+          if (hr__link_evidence(x.detail, &links[i])) {
+            x.detail = links[i].detail;
+            x.link = &links[i].link;
+          }
+        }
         evs[i] = x;
         evp[i] = &evs[i];
         hr_format_uk_instant(c.items[i].t, times[i]);
@@ -572,6 +581,7 @@ static int run_rules(hr_engine *e, hr_trigger trig, uint32_t subject, uint32_t s
       if (idx[k] < e->alerts_by_rule_n) e->alerts_by_rule[idx[k]]++;
       if (fn) fn(ud, &a);
       hr_buf_free(&expl);
+      free(links);
     }
   }
   return 0;
@@ -634,6 +644,25 @@ void hr_alert_to_json(const Hearth__V1__Alert *a, hr_buf *out) {
     hr_buf_json_cstr(out, x->record_id);
     hr_buf_puts(out, ",\"detail\":");
     hr_buf_json_cstr(out, x->detail);
+    if (x->link) {
+      hr_buf_puts(out, ",\"link\":{\"method\":");
+      hr_buf_json_cstr(out, x->link->method);
+      hr_buf_printf(out, ",\"weight\":%.1f", x->link->weight);
+      if (x->link->review_case && *x->link->review_case) {
+        hr_buf_puts(out, ",\"review_case\":");
+        hr_buf_json_cstr(out, x->link->review_case);
+      }
+      hr_buf_puts(out, ",\"comparisons\":[");
+      for (size_t j = 0; j < x->link->n_comparisons; j++) {
+        const Hearth__V1__LinkComparison *m = x->link->comparisons[j];
+        hr_buf_puts(out, j ? ",{\"field\":" : "{\"field\":");
+        hr_buf_json_cstr(out, m->field);
+        hr_buf_puts(out, ",\"level\":");
+        hr_buf_json_cstr(out, m->level);
+        hr_buf_printf(out, ",\"weight\":%.1f}", m->weight);
+      }
+      hr_buf_puts(out, "]}");
+    }
     hr_buf_putc(out, '}');
   }
   hr_buf_puts(out, "],\"explanation\":");

@@ -60,19 +60,48 @@ static int agency_key(const Hearth__V1__AgencyEvent *ev, hr_buf *b) {
   return !b->oom;
 }
 
-/* "; identity: probabilistic link, weight +19.9 (given exact +6.3, ...)" into e->link_note. */
-static void link_note(hr_engine *e, const hr_link_params *lp, const hr_link_score *sc) {
-  size_t n = sizeof e->link_note;
-  int o = snprintf(e->link_note, n, "; identity: probabilistic link, weight %+.1f (", sc->total);
+/* The comparisons of a score: "given exact +6.3, family jw92 +4.9, ..." into out. */
+static void comparisons_text(const hr_link_params *lp, const hr_link_score *sc, char *out, size_t n) {
+  int o = 0;
+  out[0] = '\0';
   const char *sep = "";
-  for (int f = 0; f < HR_LF_COUNT && o > 0 && (size_t)o < n; f++) {
+  for (int f = 0; f < HR_LF_COUNT && o >= 0 && (size_t)o < n; f++) {
     uint8_t l = sc->lv.level[f];
     if (!lp->use[f] || l == HR_LINK_NULL) continue;
-    o += snprintf(e->link_note + o, n - (size_t)o, "%s%s %s %+.1f", sep, hr_link_field_name((hr_link_field)f),
+    o += snprintf(out + o, n - (size_t)o, "%s%s %s %+.1f", sep, hr_link_field_name((hr_link_field)f),
                   hr_link_level_name((hr_link_field)f, l), sc->w[f]);
     sep = ", ";
   }
-  if (o > 0 && (size_t)o < n) snprintf(e->link_note + o, n - (size_t)o, ")");
+}
+
+/* "; identity: probabilistic link, weight +19.9 (given exact +6.3, ...)" into e->link_note, or
+ * "; identity: review decision R0123456789ab, weight ..." when a reviewer accepted the pair.
+ * The alert's structured IdentityLink is read back from this text (evaluate.c). */
+static void link_note(hr_engine *e, const hr_link_params *lp, const hr_link_score *sc, const char *case_id) {
+  char cmp[256];
+  comparisons_text(lp, sc, cmp, sizeof cmp);
+  if (case_id)
+    snprintf(e->link_note, sizeof e->link_note, "; identity: review decision %s, weight %+.1f (%s)", case_id, sc->total,
+             cmp);
+  else
+    snprintf(e->link_note, sizeof e->link_note, "; identity: probabilistic link, weight %+.1f (%s)", sc->total, cmp);
+}
+
+/* A review case for (record, candidate): why 1 between the review and the link weight, 2 too
+ * close to another candidate. A school's marks for one pupil share a description, so they add
+ * up in one case rather than opening hundreds. */
+static void review(hr_engine *e, const Hearth__V1__AgencyEvent *ev, const hr_link_params *lp, const char *desc,
+                   const hr_link_match *m, int why) {
+  char cmp[256];
+  comparisons_text(lp, &m->score, cmp, sizeof cmp);
+  hr__review_note(e, ev, desc, m->id, why, m->score.total, cmp); /* no memory: the case waits */
+}
+
+/* Does a valid NHS number on the record belong to someone else than person? The reference
+ * tiers trust NHS numbers, so a probabilistic link must not contradict one. */
+static int nhs_contradicts(const hr_engine *e, const Hearth__V1__Subject *s, uint32_t p) {
+  return s->nhs_number && *s->nhs_number && e->persons[p].nhs != NONE &&
+         strcmp(hr_map_key(&e->nhs_index, e->persons[p].nhs), s->nhs_number) != 0;
 }
 
 uint32_t hr__resolve(hr_engine *e, const Hearth__V1__AgencyEvent *ev, int *tier) {
@@ -112,32 +141,55 @@ uint32_t hr__resolve(hr_engine *e, const Hearth__V1__AgencyEvent *ev, int *tier)
     uint32_t p = hr_map_get(&e->agency_links, e->scratch.data, e->scratch.len);
     if (p != HR_MAP_NONE) return *tier = 4, p;
   }
-  /* 5 (optional, off by default): probabilistic (broker/link). Links the best person at the
-   * link weight unless the runner-up reaches it too and is within the margin (namesakes with one
-   * birthday: ambiguous); a best candidate between the review and the link weight is counted
-   * for review and left unmatched. */
+  /* 5 (optional, off by default): probabilistic (broker/link). A pair a reviewer accepted
+   * links; candidates a reviewer rejected are passed over. Then the best person at the link
+   * weight links unless the runner-up reaches it too and is within the margin (namesakes with one
+   * birthday: ambiguous, both go to review); a best candidate between the review and the link
+   * weight goes to review and the record stays unmatched. */
   if (e->linkix) {
     const hr_link_params *lp = e->cfg.link_params;
     hr_link_rec q;
     hr_link_rec_from(&q, s->given_name, s->family_name, s->date_of_birth, s->postcode, s->sex);
-    hr_link_match best[2];
-    uint32_t n = hr_link_index_lookup(e->linkix, lp, &q, best, 2, NULL);
-    /* A valid NHS number on the record that is another person's rules that person out: the
-     * reference tiers trust it, so a probabilistic link must not contradict it. */
-    if (n >= 1 && s->nhs_number && *s->nhs_number && e->persons[best[0].id].nhs != NONE &&
-        strcmp(hr_map_key(&e->nhs_index, e->persons[best[0].id].nhs), s->nhs_number) != 0) {
+    char desc[HR_REVIEW_DESC_MAX];
+    hr__link_description(&q, desc);
+    uint32_t acc = hr__link_accepted(e, desc);
+    hr_link_match best[4];
+    if (acc != NONE && !nhs_contradicts(e, s, acc) &&
+        hr_link_index_score(e->linkix, lp, &q, acc, &best[0].score) == 0) {
+      char id[HR_REVIEW_ID_MAX];
+      hr_review_case_id(desc, hr__pid(e, acc), id);
+      link_note(e, lp, &best[0].score, id);
+      e->stats.link_by_decision++;
+      return *tier = 5, acc;
+    }
+    /* With rejections about, look further down: a rejected best leaves the next ones. */
+    uint32_t n = hr_link_index_lookup(e->linkix, lp, &q, best, e->link_decisions.n ? 4 : 2, NULL), kept = 0;
+    for (uint32_t i = 0; i < n; i++) {
+      if (e->link_decisions.n && hr__link_decision_of(e, desc, best[i].id) == 2) {
+        e->stats.link_rejected++;
+        continue;
+      }
+      best[kept++] = best[i];
+    }
+    n = kept > 2 ? 2 : kept;
+    if (n >= 1 && nhs_contradicts(e, s, best[0].id)) {
       e->stats.link_review++;
       return NONE;
     }
     if (n >= 1 && best[0].score.total >= lp->link_weight) {
       if (n == 2 && hr_link_tied(lp, best[0].score.total, best[1].score.total)) {
         e->stats.link_ambiguous++;
+        review(e, ev, lp, desc, &best[0], 2);
+        review(e, ev, lp, desc, &best[1], 2);
         return *tier = -1, NONE;
       }
-      link_note(e, lp, &best[0].score);
+      link_note(e, lp, &best[0].score, NULL);
       return *tier = 5, best[0].id;
     }
-    if (n >= 1) e->stats.link_review++;
+    if (n >= 1) {
+      e->stats.link_review++;
+      review(e, ev, lp, desc, &best[0], 1);
+    }
   }
   return NONE;
 }

@@ -270,6 +270,8 @@ int hr__register_apply(hr_engine *e, const Hearth__V1__RegisterRecord *rec) {
     *v = rec->deleted ? 0 : tid == NONE ? 1 : tid + 2;
     return 0;
   }
+  case HEARTH__V1__REGISTER_RECORD__RECORD_LINK_DECISION:
+    return hr__apply_link_decision(e, rec->link_decision, rec->deleted);
   default: return HR_EINVAL;
   }
 }

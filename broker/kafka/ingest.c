@@ -155,7 +155,8 @@ static const struct {
 } register_files[] = {{"persons.csv", HR_INPUT_PERSONS},
                       {"relationships.csv", HR_INPUT_RELATIONSHIPS},
                       {"key_workers.csv", HR_INPUT_KEY_WORKERS},
-                      {"assignments.csv", HR_INPUT_ASSIGNMENTS}};
+                      {"assignments.csv", HR_INPUT_ASSIGNMENTS},
+                      {"link_decisions.csv", HR_INPUT_LINK_DECISIONS}};
 
 static int ingest_register(ingest *g, const char *path, char *err, size_t errsz) {
   struct stat st;
@@ -180,7 +181,7 @@ static int ingest_register(ingest *g, const char *path, char *err, size_t errsz)
     if (strcmp(base, register_files[i].file) == 0) return ingest_file(g, register_files[i].kind, path, err, errsz);
   snprintf(err, errsz,
            "%s: give the register directory, or one of persons.csv, relationships.csv, key_workers.csv, "
-           "assignments.csv",
+           "assignments.csv, link_decisions.csv",
            path);
   return HR_EINVAL;
 }

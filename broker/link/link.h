@@ -245,6 +245,10 @@ typedef struct hr_link_match {
  * compared on names (its cheap comparisons bound it). */
 uint32_t hr_link_index_lookup(hr_link_index *ix, const hr_link_params *p, const hr_link_rec *q, hr_link_match *best,
                               uint32_t k, uint32_t *ncand);
+/* The score of q against the record filed under id, as a lookup would score it (a reviewer's
+ * accepted pair is scored for its evidence this way). 0, or HR_ENOTFOUND. */
+int hr_link_index_score(hr_link_index *ix, const hr_link_params *p, const hr_link_rec *q, uint32_t id,
+                        hr_link_score *out);
 
 /* ---- Training (link_train.c) ----------------------------------------------------------------- */
 

@@ -556,3 +556,16 @@ uint32_t hr_link_index_lookup(hr_link_index *ix, const hr_link_params *p, const 
   }
   return nbest;
 }
+
+int hr_link_index_score(hr_link_index *ix, const hr_link_params *p, const hr_link_rec *q, uint32_t id,
+                        hr_link_score *out) {
+  const hr_link_rec *r = hr_link_index_get(ix, id);
+  if (!r) return HR_ENOTFOUND;
+  /* As hr_link_index_lookup scores a candidate: the same prior and surname frequency. */
+  double prior = p->prior > 0 ? p->prior : ix->n ? 1.0 / (double)ix->n : 1e-6;
+  double qtf = p->tf_family && q->family.len ? hr_link_index_surname_freq(ix, q->family.full) : 0;
+  hr_link_levels lv;
+  hr_link_compare(q, r, &lv);
+  hr_link_score_levels(p, &lv, prior, lv.level[HR_LF_FAMILY] == 0 ? qtf : 0, out);
+  return 0;
+}

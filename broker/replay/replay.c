@@ -118,6 +118,7 @@ static int load_register(run *r, char *err, size_t errsz) {
       {HR_INPUT_RELATIONSHIPS, "relationships.csv", 1},
       {HR_INPUT_KEY_WORKERS, "key_workers.csv", 0},
       {HR_INPUT_ASSIGNMENTS, "assignments.csv", 0},
+      {HR_INPUT_LINK_DECISIONS, "link_decisions.csv", 0}, /* hearth review's decisions, last */
   };
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char path[4096];

@@ -16,6 +16,13 @@ reg=$(count hearth.register.v1)
 [ "$reg" -ge "$persons" ] || fail "register topic has $reg records, persons.csv alone has $persons"
 kcat -C -b "$B" -t hearth.register.v1 -e -q -f '%k\n' >"$WORK/keys"
 grep -q '^person|P00037$' "$WORK/keys" || fail "register keys are not record identities"
+# A reviewer's decision (hearth review accept) goes on the register topic keyed by its case.
+printf 'case_id,description,person_id,decision,decided_by,decided_at,note\r\nR0123456789ab,CHLOE|KNG|1990-03-04|NW57UD|F,P00037,accept,T. Lead,2026-11-20,"same person, checked"\r\n' \
+  >"$WORK/link_decisions.csv"
+"$HEARTH" ingest register --brokers "$B" "$WORK/link_decisions.csv" 2>"$WORK/ingest.err" || fail "decisions: $(cat "$WORK/ingest.err")"
+[ "$(count hearth.register.v1)" -eq $((reg + 1)) ] || fail "the decision did not reach the register topic"
+kcat -C -b "$B" -t hearth.register.v1 -e -q -f '%k\n' >"$WORK/keys2"
+grep -q '^link_decision|R0123456789ab$' "$WORK/keys2" || fail "the decision is not keyed by its case"
 
 "$HEARTH" ingest custody --brokers "$B" "$S/feeds/custody.jsonl" 2>"$WORK/ingest.err" || fail "custody: $(cat "$WORK/ingest.err")"
 "$HEARTH" ingest nrpf --brokers "$B" <"$S/feeds/nrpf.csv" 2>"$WORK/ingest.err" || fail "nrpf from stdin: $(cat "$WORK/ingest.err")"

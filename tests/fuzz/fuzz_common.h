@@ -137,6 +137,14 @@ static void fuzz_check_register(const Hearth__V1__RegisterRecord *g) {
   case HEARTH__V1__REGISTER_RECORD__RECORD_ASSIGNMENT:
     FUZZ_CHECK(g->assignment->child_person_id[0] && g->assignment->key_worker_id[0]);
     break;
+  case HEARTH__V1__REGISTER_RECORD__RECORD_LINK_DECISION:
+    FUZZ_CHECK(g->link_decision->case_id[0] && g->link_decision->description[0] && g->link_decision->person_id[0]);
+    FUZZ_CHECK(g->link_decision->decision == HEARTH__V1__LINK_DECISION_KIND__LINK_DECISION_ACCEPT ||
+               g->link_decision->decision == HEARTH__V1__LINK_DECISION_KIND__LINK_DECISION_REJECT);
+    fuzz_check_str(g->link_decision->decided_by);
+    fuzz_check_str(g->link_decision->decided_at);
+    fuzz_check_str(g->link_decision->note);
+    break;
   default: FUZZ_CHECK(0);
   }
   size_t n = hearth__v1__register_record__get_packed_size(g);
@@ -182,7 +190,7 @@ static size_t fuzz_drain(hr_input_kind kind, const char *data, size_t len) {
     } else if (rec.type == HR_RECORD_REGISTER) {
       regs++;
       FUZZ_CHECK(rec.reg && rec.reg->position == rec.position);
-      FUZZ_CHECK(kind <= HR_INPUT_ASSIGNMENTS);
+      FUZZ_CHECK(kind <= HR_INPUT_ASSIGNMENTS || kind == HR_INPUT_LINK_DECISIONS);
       fuzz_check_register(rec.reg);
     } else {
       dls++;

@@ -126,8 +126,8 @@ static void test_reason_codes_and_texts_are_stable(void) {
 }
 
 static void test_input_kind_names_connectors_and_feeds(void) {
-  static const char *names[HR_INPUT__COUNT] = {"persons", "relationships", "key_workers", "assignments",
-                                               "custody", "inpatient",     "attendance",  "nrpf"};
+  static const char *names[HR_INPUT__COUNT] = {"persons",   "relationships", "key_workers", "assignments",   "custody",
+                                               "inpatient", "attendance",    "nrpf",        "link_decisions"};
   for (int k = 0; k < HR_INPUT__COUNT; k++) {
     hr_input_kind back;
     CHECK_STR(hr_input_kind_name((hr_input_kind)k), names[k]);
@@ -138,6 +138,8 @@ static void test_input_kind_names_connectors_and_feeds(void) {
   CHECK_INT(hr_input_kind_from_name("prison", &dummy), HR_EINVAL);
   CHECK(hr_input_kind_name(HR_INPUT__COUNT) == NULL);
   CHECK_STR(hr_input_connector_name(HR_INPUT_ASSIGNMENTS), "register");
+  CHECK_STR(hr_input_connector_name(HR_INPUT_LINK_DECISIONS), "register");
+  CHECK_INT(hr_input_feed(HR_INPUT_LINK_DECISIONS), HEARTH__V1__FEED__FEED_UNSPECIFIED);
   CHECK_STR(hr_input_connector_name(HR_INPUT_INPATIENT), "inpatient");
   CHECK_INT(hr_input_feed(HR_INPUT_PERSONS), HEARTH__V1__FEED__FEED_UNSPECIFIED);
   CHECK_INT(hr_input_feed(HR_INPUT_CUSTODY), HEARTH__V1__FEED__FEED_CUSTODY);

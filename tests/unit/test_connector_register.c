@@ -197,7 +197,49 @@ static void test_assignments_without_key_worker_column_dead_letter_rows(void) {
   hr_reader_free(r);
 }
 
+#define LD_HEADER "case_id,description,person_id,decision,decided_by,decided_at,note\n"
+
+static void test_link_decision_row_fills_every_field(void) {
+  hr_reader *r =
+      open_text(HR_INPUT_LINK_DECISIONS, LD_HEADER "R0123456789ab,CHLOE|KNG|1990-03-04|NW57UD|F,P1,Accept,"
+                                                   "T. Lead,2026-11-20,\"same person, school confirmed\"\n"
+                                                   "R0123456789ab,CHLOE|KNG|1990-03-04|NW57UD|F,P1,reject,,,\n");
+  hr_record rec;
+  if (EXPECT_NEXT(r, &rec, HR_RECORD_REGISTER)) {
+    const Hearth__V1__LinkDecision *d = rec.reg->link_decision;
+    CHECK_INT(rec.reg->record_case, HEARTH__V1__REGISTER_RECORD__RECORD_LINK_DECISION);
+    CHECK_STR(d->case_id, "R0123456789ab");
+    CHECK_STR(d->description, "CHLOE|KNG|1990-03-04|NW57UD|F");
+    CHECK_STR(d->person_id, "P1");
+    CHECK_INT(d->decision, HEARTH__V1__LINK_DECISION_KIND__LINK_DECISION_ACCEPT);
+    CHECK_STR(d->decided_by, "T. Lead");
+    CHECK_STR(d->decided_at, "2026-11-20");
+    CHECK_STR(d->note, "same person, school confirmed");
+    hr_buf k = {0};
+    hr_register_key(rec.reg, &k);
+    CHECK(k.len == 27 && memcmp(k.data, "link_decision|R0123456789ab", 27) == 0);
+    hr_buf_free(&k);
+  }
+  if (EXPECT_NEXT(r, &rec, HR_RECORD_REGISTER))
+    CHECK_INT(rec.reg->link_decision->decision, HEARTH__V1__LINK_DECISION_KIND__LINK_DECISION_REJECT);
+  EXPECT_END(r);
+  hr_reader_free(r);
+}
+
+static void test_bad_link_decision_rows_are_dead_lettered(void) {
+  static const dl_case cases[] = {
+      {"missing_case", ",D,P1,accept,,,", HR_DL_missing_field, "case_id"},
+      {"missing_description", "R1,,P1,accept,,,", HR_DL_missing_field, "description"},
+      {"missing_person", "R1,D,,accept,,,", HR_DL_missing_field, "person_id"},
+      {"unknown_decision", "R1,D,P1,maybe,,,", HR_DL_unknown_code, "decision"},
+      {"impossible_date", "R1,D,P1,accept,,2026-02-30,", HR_DL_bad_date, "decided_at"},
+  };
+  RUN_DL_CASES(HR_INPUT_LINK_DECISIONS, LD_HEADER, "R1,D,P1,accept,,,", "\n", cases, HR_RECORD_REGISTER);
+}
+
 static const hr_test_case tests[] = {
+    {"link_decision_row_fills_every_field", test_link_decision_row_fills_every_field},
+    {"bad_link_decision_rows_are_dead_lettered", test_bad_link_decision_rows_are_dead_lettered},
     {"person_row_fills_every_field", test_person_row_fills_every_field},
     {"person_with_failing_identifiers_flows_with_warnings", test_person_with_failing_identifiers_flows_with_warnings},
     {"bad_person_rows_are_dead_lettered", test_bad_person_rows_are_dead_lettered},
