@@ -122,7 +122,7 @@ int hr_cli_demo(int argc, char **argv) {
 
   printf("Hearth demo: a synthetic LA of %lu families (seed %llu), streamed at %lu events/s.\n", families, seed, speed);
   fflush(stdout);
-  hr_synth_opts so = {la, (uint32_t)families, seed, NULL, 0, 0};
+  hr_synth_opts so = {la, (uint32_t)families, seed, NULL, 0, 0, 0};
   hr_synth_stats ss;
   if (hr_synth_generate(&so, &ss, err, sizeof err)) {
     fprintf(stderr, "hearth demo: %s\n", err);

@@ -91,7 +91,8 @@ static const char usage_replay[] =
     "could not run (missing file, bad rules); 2 for bad usage.\n";
 
 static const char usage_synth[] =
-    "usage: hearth synth --out DIR [--families N] [--seed S] [--weeks W] [--clean] [--no-expected]\n"
+    "usage: hearth synth --out DIR [--families N] [--seed S] [--weeks W] [--clean] [--messy]\n"
+    "                    [--no-expected]\n"
     "\n"
     "Writes a deterministic synthetic LA to DIR: register/*.csv and feeds/ in the REFERENCE\n"
     "formats, then DIR/expected.jsonl: the alerts the reference pack must raise, computed by the\n"
@@ -102,6 +103,15 @@ static const char usage_synth[] =
     "  --seed S       random seed (default 1); the same seed gives byte-identical files\n"
     "  --weeks W      school weeks in the term (default 15)\n"
     "  --clean        no deliberately bad records (for benchmarks)\n"
+    "  --messy        agency records as agencies really write them, to test identity\n"
+    "                 resolution (hearth replay --link-params): custody, inpatient and NRPF\n"
+    "                 records lose NHS numbers and get typos, nicknames, day and month swapped,\n"
+    "                 a wrong date field and postcodes from a move; the register gains people\n"
+    "                 with another's name and birthday. Beside them, the truth: DIR/truth/feeds/\n"
+    "                 (the same records, each naming its person correctly), DIR/truth/records.csv\n"
+    "                 (feed,record_id,sender,person_id,changes: who each messy record really is\n"
+    "                 and what was changed), and DIR/expected.jsonl computed over the truth: the\n"
+    "                 alerts a perfect identity resolution would raise\n"
     "  --no-expected  do not run the oracle\n";
 
 static const char usage_rules[] =
@@ -638,7 +648,8 @@ static int cmd_replay(int argc, char **argv) {
   return rc || close_err ? 1 : 0;
 }
 
-static int run_oracle(const char *dir) {
+/* With --messy the oracle reads the truth feeds: the alerts of a perfect identity resolution. */
+static int run_oracle(const char *dir, int messy) {
   const char *oracle = getenv("HEARTH_ORACLE");
   char path[4096];
   if (!oracle) {
@@ -651,10 +662,11 @@ static int run_oracle(const char *dir) {
   }
   char reg[4096], cu[4096], in[4096], at[4096], nr[4096], out[4096];
   snprintf(reg, sizeof reg, "%s/register", dir);
-  snprintf(cu, sizeof cu, "custody=%s/feeds/custody.jsonl", dir);
-  snprintf(in, sizeof in, "inpatient=%s/feeds/inpatient.hl7", dir);
+  const char *truth = messy ? "/truth" : "";
+  snprintf(cu, sizeof cu, "custody=%s%s/feeds/custody.jsonl", dir, truth);
+  snprintf(in, sizeof in, "inpatient=%s%s/feeds/inpatient.hl7", dir, truth);
   snprintf(at, sizeof at, "attendance=%s/feeds/attendance.csv", dir);
-  snprintf(nr, sizeof nr, "nrpf=%s/feeds/nrpf.csv", dir);
+  snprintf(nr, sizeof nr, "nrpf=%s%s/feeds/nrpf.csv", dir, truth);
   snprintf(out, sizeof out, "%s/expected.jsonl", dir);
   char *const args[] = {"python3",
                         (char *)oracle,
@@ -689,10 +701,15 @@ static int run_oracle(const char *dir) {
 }
 
 static int cmd_synth(int argc, char **argv) {
-  static const struct option opts[] = {{"out", required_argument, 0, 'o'},  {"families", required_argument, 0, 'n'},
-                                       {"seed", required_argument, 0, 's'}, {"weeks", required_argument, 0, 'w'},
-                                       {"clean", no_argument, 0, 'c'},      {"no-expected", no_argument, 0, 'x'},
-                                       {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+  static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                       {"families", required_argument, 0, 'n'},
+                                       {"seed", required_argument, 0, 's'},
+                                       {"weeks", required_argument, 0, 'w'},
+                                       {"clean", no_argument, 0, 'c'},
+                                       {"no-expected", no_argument, 0, 'x'},
+                                       {"messy", no_argument, 0, 'm'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   hr_synth_opts o;
   memset(&o, 0, sizeof o);
   o.families = 2000;
@@ -726,6 +743,7 @@ static int cmd_synth(int argc, char **argv) {
       }
       break;
     case 'c': o.clean = 1; break;
+    case 'm': o.messy = 1; break;
     case 'x': expected = 0; break;
     case 'h': fputs(usage_synth, stdout); return 0;
     default: fputs(usage_synth, stderr); return 2;
@@ -747,7 +765,14 @@ static int cmd_synth(int argc, char **argv) {
           o.out_dir, (unsigned long long)st.persons, (unsigned long long)st.relationships,
           (unsigned long long)st.custody, (unsigned long long)st.inpatient, (unsigned long long)st.attendance,
           (unsigned long long)st.nrpf, (unsigned long long)st.bad_records);
-  return expected ? run_oracle(o.out_dir) : 0;
+  if (o.messy) {
+    fprintf(stderr, "hearth synth: messy: %llu agency records, %llu register namesakes;",
+            (unsigned long long)st.messy_records, (unsigned long long)st.namesakes);
+    for (int k = 0; hr_synth_mess_name(k); k++)
+      fprintf(stderr, " %s %llu", hr_synth_mess_name(k), (unsigned long long)st.mess[k]);
+    fprintf(stderr, "\n");
+  }
+  return expected ? run_oracle(o.out_dir, o.messy) : 0;
 }
 
 static int cmd_rules(int argc, char **argv) {

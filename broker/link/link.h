@@ -55,6 +55,9 @@ typedef struct hr_link_name {
 void hr_link_name_norm(const char *s, size_t n, hr_link_name *out);
 /* Canonical given name for a nickname or spelling variant ("BILL" -> "WILLIAM"), or NULL. */
 const char *hr_link_nickname(const char *upper);
+/* How many nicknames the table has for a canonical name (WILLIAM: BILL, BILLY, WILL, WILLIE);
+ * with out, the k-th of them (k < the count) into *out. For synthetic messy data. */
+unsigned hr_link_nicknames_of(const char *upper, unsigned k, const char **out);
 
 /* Date of birth: fields kept apart so that a transposition or a one-field slip can be seen.
  * Zero fields are unknown. */

@@ -98,6 +98,13 @@ const char *hr_link_nickname(const char *upper) {
   return NULL;
 }
 
+unsigned hr_link_nicknames_of(const char *upper, unsigned k, const char **out) {
+  unsigned n = 0;
+  for (size_t i = 0; i < N_NICK; i++)
+    if (strcmp(nicknames[i][1], upper) == 0 && n++ == k && out) *out = nicknames[i][0];
+  return n;
+}
+
 /* ---- Dates ------------------------------------------------------------------------------------- */
 
 static int digits(const char *s, size_t n, unsigned *v) {

@@ -445,7 +445,9 @@ static void ctx_free(sy_ctx *cx) {
   sy__lines_free(&cx->nrpf);
 }
 
-int hr_synth_generate(const hr_synth_opts *o, hr_synth_stats *st, char *errstr, size_t errsz) {
+/* One run of the generator. run: 0 the ordinary one; with --messy, 1 the truth run (the three
+ * feeds whose identities get messy, into o->out_dir/feeds) and 2 the messy run (everything). */
+static int generate(const hr_synth_opts *o, int run, hr_synth_stats *st, char *errstr, size_t errsz) {
   sy_ctx cx;
   memset(&cx, 0, sizeof cx);
   cx.errstr = errstr;
@@ -464,15 +466,18 @@ int hr_synth_generate(const hr_synth_opts *o, hr_synth_stats *st, char *errstr, 
   cx.o = o;
   cx.seed = o->seed;
   cx.clean = o->clean != 0;
+  cx.messy = run != 0;
+  cx.mess_run = run == 2;
 
   int rc = build_term(&cx, start, weeks);
-  if (!rc) rc = make_dirs(&cx, o->out_dir, "register");
+  if (!rc && run != 1) rc = make_dirs(&cx, o->out_dir, "register");
   if (!rc) rc = make_dirs(&cx, o->out_dir, "feeds");
   if (!rc) rc = sy__build_population(&cx);
+  if (!rc) rc = sy__add_namesakes(&cx);
   if (!rc) rc = sy__gen_custody(&cx);
   if (!rc) rc = sy__gen_inpatient(&cx);
   if (!rc) rc = sy__gen_nrpf(&cx);
-  if (!rc) rc = sy__write_register(&cx);
+  if (!rc && run != 1) rc = sy__write_register(&cx);
   if (!rc) rc = sy__write_lines(&cx, &cx.custody, "feeds/custody.jsonl", NULL, &cx.st.custody);
   if (!rc) rc = sy__write_lines(&cx, &cx.inpatient, "feeds/inpatient.hl7", NULL, &cx.st.inpatient);
   if (!rc)
@@ -483,9 +488,37 @@ int hr_synth_generate(const hr_synth_opts *o, hr_synth_stats *st, char *errstr, 
                          "immigration_status,support_start_date,support_end_date,"
                          "closure_reason\r\n",
                          &cx.st.nrpf);
-  if (!rc) rc = sy__write_attendance(&cx);
+  if (!rc && run != 1) rc = sy__write_attendance(&cx);
+  if (!rc && run == 2) {
+    sy_out out;
+    if (!sy__out_open(&cx, &out, "truth/records.csv")) {
+      hr_buf_puts(&out.b, "feed,record_id,sender,person_id,changes\n");
+      hr_buf_append(&out.b, cx.truth.data ? cx.truth.data : "", cx.truth.len);
+      if (cx.truth.oom) sy__fail(&cx, HR_ENOMEM, "synth: out of memory building truth/records.csv");
+    }
+    rc = sy__out_close(&cx, &out);
+  }
   if (!rc && cx.err) rc = cx.err;
   if (st) *st = cx.st;
+  hr_buf_free(&cx.truth);
   ctx_free(&cx);
+  return rc;
+}
+
+int hr_synth_generate(const hr_synth_opts *o, hr_synth_stats *st, char *errstr, size_t errsz) {
+  if (!o || !o->messy) return generate(o, 0, st, errstr, errsz);
+  /* --messy: the truth first, into OUT/truth (the same world: every random choice but the mess
+   * is drawn the same way in both runs), then the messy feeds and the register into OUT. */
+  if (!o->out_dir || !o->out_dir[0]) return generate(o, 0, st, errstr, errsz); /* reports it */
+  char truth_dir[4096];
+  int n = snprintf(truth_dir, sizeof truth_dir, "%s/truth", o->out_dir);
+  if (n < 0 || (size_t)n >= sizeof truth_dir) {
+    if (errstr && errsz) snprintf(errstr, errsz, "synth: the output directory's name is too long");
+    return HR_EINVAL;
+  }
+  hr_synth_opts truth = *o;
+  truth.out_dir = truth_dir;
+  int rc = generate(&truth, 1, NULL, errstr, errsz);
+  if (!rc) rc = generate(o, 2, st, errstr, errsz);
   return rc;
 }

@@ -6,6 +6,12 @@
  *   OUT/register/persons.csv  relationships.csv  key_workers.csv  assignments.csv
  *   OUT/feeds/custody.jsonl   inpatient.hl7      attendance.csv   nrpf.csv
  *
+ * With messy (synth_messy.c), the custody, inpatient and NRPF records' identities are spoiled as
+ * agencies spoil them, and the truth is written beside them:
+ *
+ *   OUT/truth/feeds/custody.jsonl  inpatient.hl7  nrpf.csv   the same records, named correctly
+ *   OUT/truth/records.csv         feed,record_id,sender,person_id,changes per messy record
+ *
  * The data is built to exercise every sentence of REFERENCE (the register's shapes, every custody
  * reason, every ADT trigger, every attendance code, NRPF status changes, identity by NHS number,
  * UPN and demographics, redelivery, bad records) with a density at which each reference rule fires
@@ -32,6 +38,9 @@ typedef struct hr_synth_opts {
   const char *term_start; /* first school day, YYYY-MM-DD; NULL = "2026-09-01" */
   int weeks;              /* school weeks of marks (half-term not counted); 0 = 15 */
   int clean;              /* 1 = write no bad (dead-letter) records, for benchmarks */
+  int messy;              /* 1 = agency records as agencies write them, beside the truth
+                             (synth_messy.c): OUT/feeds/ messy, OUT/truth/feeds/ and
+                             OUT/truth/records.csv the truth */
 } hr_synth_opts;
 
 /* What was written. Counts are data lines, headers excluded; inpatient counts HL7 messages. */
@@ -42,7 +51,14 @@ typedef struct hr_synth_stats {
   uint64_t dq_warnings;      /* identifiers written failing their check (NHS Modulus 11, UPN check
                                 letter), all files: data-quality warnings, not bad records */
   uint64_t register_bad_nhs; /* of those, persons.csv rows whose NHS number fails Modulus 11 */
+  /* --messy: agency records whose identity was open to mess, what was done to them (by kind,
+   * hr_synth_mess_name), and register people given another's name and birthday. */
+  uint64_t messy_records, mess[8], namesakes;
 } hr_synth_stats;
+
+/* "nhs_missing", "family_typo", "given_typo", "nickname", "dob_swapped", "dob_digit",
+ * "postcode_district", "postcode_moved" for kinds 0..7; NULL otherwise. */
+const char *hr_synth_mess_name(int kind);
 
 /* Generates the synthetic LA described by o into o->out_dir. st may be NULL. Returns 0, or a
  * negative hr_err (HR_EINVAL bad options, HR_EIO a file or directory could not be written,

@@ -53,6 +53,7 @@ typedef struct prisoner {
   uint8_t escape;    /* non-ASCII written as \uHHHH */
   uint8_t dep_text;  /* dependants written as a JSON string of digits */
   uint8_t prison;
+  unsigned mess; /* --messy: what sy__mess changed */
 } prisoner;
 
 typedef struct when {
@@ -386,6 +387,7 @@ static void make_prisoner(sy_ctx *cx, sy_rng *r, uint32_t person, prisoner *pr, 
   pr->escape = sy__chance(r, 0.3);
   pr->dep_text = sy__chance(r, 0.04);
   pr->prison = (uint8_t)sy__below(r, 10);
+  if (cx->messy) identity = 0; /* the truth: --messy spoils identities its own way (synth_messy.c) */
   switch (identity) {
   case 1: /* no NHS number: matching falls to family name, date of birth and postcode */ pr->nhs[0] = '\0'; break;
   case 2: /* a date of birth that disagrees with the register */
@@ -410,6 +412,15 @@ static void make_prisoner(sy_ctx *cx, sy_rng *r, uint32_t person, prisoner *pr, 
     pr->la = -1;
   else if (u < 14)
     pr->la = (int)((p->la + 1) % SY_N_LA);
+}
+
+/* --messy: the prisoner as the share got them wrong (in the messy run), and who it really is. */
+static void mess_prisoner(sy_ctx *cx, prisoner *pr) {
+  if (!cx->messy) return;
+  pr->mess = sy__mess(cx, pr->person, pr->first, sizeof pr->first, pr->last, &pr->dob, pr->postcode,
+                      sizeof pr->postcode, pr->nhs[0] != 0);
+  if (pr->mess & (1u << SY_MESS_NHS)) pr->nhs[0] = '\0';
+  sy__truth_row(cx, "custody", pr->noms, NULL, pr->person, pr->mess);
 }
 
 static int pick_identity(sy_rng *r) {
@@ -497,6 +508,7 @@ int sy__gen_custody(sy_ctx *cx) {
     pr.dependants = u < 70 ? (int)nk : u < 85 ? -1 : u < 90 ? 0 : (int)sy__range(r, 1, 5);
     if (cx->p[who].kind != SY_K_CARER && u < 85) pr.dependants = (int)sy__range(r, 1, 4);
     int32_t edge = sy__chance(r, 0.5) ? relationship_edge(cx, r, who) : SY_NO_DATE;
+    mess_prisoner(cx, &pr);
     episodes(&g, &pr, episode_start(cx, r, edge), 0.75);
   }
   /* Prisoners the register does not know: with dependants, none, or not declared. */
@@ -518,6 +530,7 @@ int sy__gen_custody(sy_ctx *cx) {
     } else if (u < 12) {
       pr.dob = SY_NO_DATE; /* no date of birth: taken as an adult */
     }
+    mess_prisoner(cx, &pr);
     episodes(&g, &pr, episode_start(cx, r, SY_NO_DATE), 0);
   }
   if (cx->custody.oom || cx->custody.text.oom)

@@ -36,6 +36,7 @@ typedef struct patient {
   char sex;
   char postcode[12];
   char mrn[16];
+  unsigned mess; /* --messy: what sy__mess changed */
 } patient;
 
 typedef struct msg {
@@ -106,6 +107,11 @@ static void put_msg(igen *g, const patient *pt, const msg *m) {
     hr_buf_printf(b, "||P|2.%d%s", ver, eos);
   else
     hr_buf_printf(b, "|MSG%07u|P|2.%d%s", g->msg_no[m->fac], ver, eos);
+  if (cx->mess_run && !m->no_control_id && !m->no_pid) {
+    char id[16];
+    snprintf(id, sizeof id, "MSG%07u", g->msg_no[m->fac]);
+    sy__truth_row(cx, "inpatient", id, fac, pt->person, pt->mess);
+  }
   /* EVN: EVN-2 recorded time, EVN-6 event occurred */
   hr_buf_printf(b, "EVN|%s|", m->trigger);
   if (bad_in == 2)
@@ -215,9 +221,11 @@ static void make_patient(sy_ctx *cx, sy_rng *r, uint32_t person, patient *pt) {
   memcpy(pt->nhs, p->nhs, 11);
   uint32_t u = sy__below(r, 100);
   pt->nhs_mode = u < 48 ? 0 : u < 66 ? 1 : u < 74 ? 2 : u < 80 ? 3 : u < 84 ? 5 : 4;
+  if (cx->messy && pt->nhs_mode >= 4) pt->nhs_mode = 0; /* the truth: its NHS number, once */
   if (!pt->nhs[0]) pt->nhs_mode = 4;
   u = sy__below(r, 100);
-  if (u < 5 && pt->nhs[0] && pt->nhs_mode < 4) { /* failing its check digit (the only number) */
+  if (cx->messy) { /* the truth: --messy spoils identities its own way (synth_messy.c) */
+  } else if (u < 5 && pt->nhs[0] && pt->nhs_mode < 4) { /* failing its check digit (the only number) */
     char bad[11];
     sy__spoil_nhs(pt->nhs, bad);
     memcpy(pt->nhs, bad, 11);
@@ -226,6 +234,14 @@ static void make_patient(sy_ctx *cx, sy_rng *r, uint32_t person, patient *pt) {
   } else if (u < 10) { /* no PID-7 */
     pt->dob = SY_NO_DATE;
   }
+}
+
+/* --messy: the patient as the hospital got them wrong (in the messy run). */
+static void mess_patient(sy_ctx *cx, patient *pt) {
+  if (!cx->messy) return;
+  pt->mess = sy__mess(cx, pt->person, pt->given, sizeof pt->given, pt->family, &pt->dob, pt->postcode,
+                      sizeof pt->postcode, pt->nhs_mode < 4);
+  if (pt->mess & (1u << SY_MESS_NHS)) pt->nhs_mode = 4;
 }
 
 static int64_t at_time(sy_rng *r, int32_t day, int h_lo, int h_hi) {
@@ -448,11 +464,13 @@ int sy__gen_inpatient(sy_ctx *cx) {
       /* Mostly a carer; sometimes anyone in the family (a child, a household member). */
       if (cx->p[who].kind != SY_K_CARER && sy__chance(r, 0.8)) who = fam->first;
       make_patient(cx, r, who, &pt);
+      mess_patient(cx, &pt);
       mh_spell(&g, &pt, 0.8);
       if (!cx->clean && ++g.scenarios % 13 == 5) bad(&g, &pt);
     }
     if (sy__chance(r, 0.08)) {
       make_patient(cx, r, fam->first + sy__below(r, fam->n), &pt);
+      mess_patient(cx, &pt);
       noise(&g, &pt);
     }
   }
@@ -464,6 +482,7 @@ int sy__gen_inpatient(sy_ctx *cx) {
     if (who == SY_NONE) return cx->err;
     patient pt;
     make_patient(cx, &g.r, who, &pt);
+    mess_patient(cx, &pt);
     mh_spell(&g, &pt, 0);
   }
   if (cx->inpatient.oom || cx->inpatient.text.oom)

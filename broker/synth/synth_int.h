@@ -77,7 +77,9 @@ enum {
   SY_S_PUPIL,
   SY_S_SCHOOL,
   SY_S_MARKS,
-  SY_S_SHUFFLE
+  SY_S_SHUFFLE,
+  SY_S_MESS,    /* --messy: a record's mess, by record (synth_messy.c) */
+  SY_S_NAMESAKE /* --messy: namesakes in the register, by family */
 };
 void sy__rng_init(sy_rng *r, uint64_t seed, uint64_t stream, uint64_t index);
 /* A stateless draw for (seed, a, b, c): used for the marks, so each is independent of the others. */
@@ -254,6 +256,12 @@ typedef struct sy_ctx {
   uint32_t upn_next;  /* temporary UPNs */
 
   sy_lines custody, inpatient, nrpf;
+
+  /* --messy (synth_messy.c): messy is set in both runs, mess_run in the one whose records get
+   * messy; truth collects OUT/truth/records.csv. */
+  int messy, mess_run;
+  uint32_t mess_no;
+  hr_buf truth;
 } sy_ctx;
 
 /* Records the first error; later ones are dropped. Returns err. */
@@ -287,6 +295,29 @@ int sy__is_pupil(const sy_ctx *cx, const sy_person *p);
 /* Raises the absence of child from day `from` for `days` days to pct percent (keeps the highest
  * of overlapping windows; two windows per child at most). */
 void sy__raise_absence(sy_ctx *cx, uint32_t child, int32_t from, int32_t days, unsigned pct);
+
+/* --messy (synth_messy.c). Kinds of mess, bits of what sy__mess returns. */
+enum {
+  SY_MESS_NHS,
+  SY_MESS_FAMILY,
+  SY_MESS_GIVEN,
+  SY_MESS_NICKNAME,
+  SY_MESS_DOB_SWAP,
+  SY_MESS_DOB_DIGIT,
+  SY_MESS_DISTRICT,
+  SY_MESS_MOVED,
+  SY_MESS_KINDS
+};
+/* In the messy run, spoils a record's identity in place (given and family up to given_cap and 64
+ * bytes, the postcode up to postcode_cap) and returns what it changed; bit SY_MESS_NHS asks the
+ * caller to leave the NHS number out. 0 and nothing changed in other runs. */
+unsigned sy__mess(sy_ctx *cx, uint32_t person, char *given, size_t given_cap, char *family, int32_t *dob,
+                  char *postcode, size_t postcode_cap, int has_nhs);
+/* In the messy run, a row of OUT/truth/records.csv: the record, its sender, who it is, what changed. */
+void sy__truth_row(sy_ctx *cx, const char *feed, const char *record_id, const char *sender, uint32_t person,
+                   unsigned changes);
+/* --messy: some carers get another family's carer's name and birthday. */
+int sy__add_namesakes(sy_ctx *cx);
 
 /* Feeds. */
 int sy__gen_custody(sy_ctx *cx);

@@ -29,6 +29,7 @@ typedef struct client {
   int dependants; /* -1 = empty */
   const char *household;
   const char *immigration;
+  unsigned mess; /* --messy: what sy__mess changed */
 } client;
 
 typedef struct ngen {
@@ -44,6 +45,11 @@ static void put_record(ngen *g, const client *c, const char *status, int32_t eff
   hr_buf *b = &cx->nrpf.text;
   size_t at = b->len;
   hr_buf_printf(b, "NR%07u,%s,%s,", ++cx->nrpf_next, c->la >= 0 ? sy__las[c->la].code : "", c->nhs);
+  if (cx->mess_run) {
+    char id[16];
+    snprintf(id, sizeof id, "NR%07u", cx->nrpf_next);
+    sy__truth_row(cx, "nrpf", id, NULL, c->person, c->mess);
+  }
   sy__put_csv(b, c->given, sy__chance(r, 0.02));
   hr_buf_putc(b, ',');
   sy__put_csv(b, c->family, 0);
@@ -121,7 +127,9 @@ static void make_client(sy_ctx *cx, sy_rng *r, uint32_t person, client *c) {
   sy__vary_postcode(r, p->postcode, c->postcode);
   c->la = p->la;
   uint32_t u = sy__below(r, 100);
-  if (p->nhs[0] && u < 50)
+  if (cx->messy && u >= 70) { /* the truth: --messy spoils identities its own way */
+    if (p->nhs[0]) snprintf(c->nhs, sizeof c->nhs, "%s", p->nhs);
+  } else if (p->nhs[0] && u < 50)
     snprintf(c->nhs, sizeof c->nhs, "%s", p->nhs);
   else if (p->nhs[0] && u < 67)
     snprintf(c->nhs, sizeof c->nhs, "%.3s %.3s %.4s", p->nhs, p->nhs + 3, p->nhs + 6);
@@ -139,6 +147,14 @@ static void make_client(sy_ctx *cx, sy_rng *r, uint32_t person, client *c) {
   }
   c->household = households[sy__below(r, 5)];
   c->immigration = statuses[sy__below(r, 5)];
+}
+
+/* --messy: the client as the NRPF team got them wrong (in the messy run). */
+static void mess_client(sy_ctx *cx, client *c) {
+  if (!cx->messy) return;
+  c->mess = sy__mess(cx, c->person, c->given, sizeof c->given, c->family, &c->dob, c->postcode, sizeof c->postcode,
+                     c->nhs[0] != 0);
+  if (c->mess & (1u << SY_MESS_NHS)) c->nhs[0] = '\0';
 }
 
 static void affect_family(sy_ctx *cx, sy_rng *r, uint32_t person, int32_t from, int32_t to) {
@@ -221,6 +237,7 @@ int sy__gen_nrpf(sy_ctx *cx) {
       c.dependants = u < 75 ? (int)n_kids : u < 90 ? -1 : 0;
     else
       c.dependants = u < 80 ? (int)sy__range(r, 1, 4) : u < 90 ? 0 : -1;
+    mess_client(cx, &c);
     history(&g, &c, 1);
   }
   /* Adults the register does not know, mostly with dependants. */
@@ -242,6 +259,7 @@ int sy__gen_nrpf(sy_ctx *cx) {
     } else if (u < 10) {
       c.dob = SY_NO_DATE; /* no date of birth: taken as an adult */
     }
+    mess_client(cx, &c);
     history(&g, &c, 0);
   }
   if (cx->nrpf.oom || cx->nrpf.text.oom) return sy__fail(cx, HR_ENOMEM, "synth: out of memory building the NRPF feed");

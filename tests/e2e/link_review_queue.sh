@@ -6,14 +6,13 @@
 source "$(dirname "$0")/lib.sh"
 families=600
 is_sanitized && families=250
-"$HEARTH" synth --out "$WORK/la" --families $families --seed 11 --no-expected >/dev/null 2>&1 || fail "synth"
-python3 "$ROOT/tests/tools/messy_feeds.py" "$WORK/la/feeds" "$WORK/la/messy" 11 >/dev/null || fail "messy_feeds"
+"$HEARTH" synth --out "$WORK/la" --families $families --seed 11 --messy --no-expected >/dev/null 2>&1 || fail "synth"
 # A link weight of 16 (the default is 6) sends many of the messy records to review.
 printf 'link_weight 16\n' >"$WORK/review.params"
 run() { # register state out
   "$HEARTH" replay --register "$1" --rules "$RULES" --state "$2" --out "$3" --link-params "$WORK/review.params" \
-    --feed custody="$WORK/la/messy/custody.jsonl" --feed inpatient="$WORK/la/messy/inpatient.hl7" \
-    --feed attendance="$WORK/la/messy/attendance.csv" --feed nrpf="$WORK/la/messy/nrpf.csv"
+    --feed custody="$WORK/la/feeds/custody.jsonl" --feed inpatient="$WORK/la/feeds/inpatient.hl7" \
+    --feed attendance="$WORK/la/feeds/attendance.csv" --feed nrpf="$WORK/la/feeds/nrpf.csv"
 }
 run "$WORK/la/register" "$WORK/s1" "$WORK/a1.jsonl" 2>"$WORK/err1" || fail "replay: $(cat "$WORK/err1")"
 grep "probabilistic tier:" "$WORK/err1"

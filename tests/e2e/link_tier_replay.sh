@@ -1,28 +1,57 @@
-# The opt-in probabilistic identity tier (replay --link-params) on messy feeds: a synthetic LA
-# whose custody, inpatient and NRPF records lose their NHS numbers and get typos in family names,
-# swapped days and months and moved postcodes (tests/tools/messy_feeds.py). Without the tier,
-# identity falls to exact demographics and many alerts are missed; with it, recall against the
-# reference oracle's alerts on the clean feeds must reach 0.95, and no custody or inpatient
-# alert may be about the wrong adult (truth: the NHS number the clean record carried). Replays
-# stay deterministic. The default (no --link-params) is REFERENCE's behaviour, held by the
-# other end-to-end tests.
+# The opt-in probabilistic identity tier (replay --link-params) on `hearth synth --messy` sets
+# (issue 5, acceptance 2): custody, inpatient and NRPF records that lost NHS numbers, with typos,
+# nicknames, swapped days and months, wrong date fields and postcodes from a move, and register
+# namesakes. The yardstick is the truth: expected.jsonl is the reference oracle over the same
+# records naming their people correctly. With the tier, F1 must reach 0.97 and no alert may reach
+# a child of the wrong family; without it (REFERENCE's tiers only) recall falls. Replays stay
+# deterministic, and synth --messy is deterministic too. The default (no --link-params) is
+# REFERENCE's behaviour, held by the other end-to-end tests.
 source "$(dirname "$0")/lib.sh"
 families=2000
 is_sanitized && families=500
-"$HEARTH" synth --out "$WORK/la" --families $families --seed 7 >/dev/null 2>&1 || fail "synth"
-python3 "$ROOT/tests/tools/messy_feeds.py" "$WORK/la/feeds" "$WORK/messy" 7 || fail "messy_feeds"
+"$HEARTH" synth --out "$WORK/la" --families $families --seed 7 --messy 2>"$WORK/synth.err" || fail "synth: $(cat "$WORK/synth.err")"
+grep "messy:" "$WORK/synth.err"
 run() { # out extra...
   local out=$1
   shift
-  "$HEARTH" replay --register "$WORK/la/register" --rules "$RULES" --out "$out" \
-    --feed custody="$WORK/messy/custody.jsonl" --feed inpatient="$WORK/messy/inpatient.hl7" \
-    --feed attendance="$WORK/messy/attendance.csv" --feed nrpf="$WORK/messy/nrpf.csv" "$@"
+  "$HEARTH" replay --register "$WORK/la/register" --rules "$RULES" --out "$out" --default-la E09000007 \
+    --feed custody="$WORK/la/feeds/custody.jsonl" --feed inpatient="$WORK/la/feeds/inpatient.hl7" \
+    --feed attendance="$WORK/la/feeds/attendance.csv" --feed nrpf="$WORK/la/feeds/nrpf.csv" "$@"
 }
 run "$WORK/off.jsonl" --quiet || fail "replay without the tier"
 run "$WORK/on.jsonl" --link-params default 2>"$WORK/err" || fail "replay with the tier: $(cat "$WORK/err")"
 grep "probabilistic tier:" "$WORK/err" || fail "the summary does not report the tier"
 run "$WORK/on2.jsonl" --link-params default --quiet || fail "second replay with the tier"
 cmp -s "$WORK/on.jsonl" "$WORK/on2.jsonl" || fail "two replays with the tier differ"
+
+eval_truth() { python3 "$ROOT/tests/tools/messy_truth_eval.py" "$WORK/la/expected.jsonl" "$1" "$WORK/la/truth/records.csv" "$2"; }
+off=$(eval_truth "$WORK/off.jsonl" reference_tiers_only)
+on=$(eval_truth "$WORK/on.jsonl" with_probabilistic_tier)
+echo "$off"
+echo "$on"
+python3 - "$off" "$on" <<'PY' || fail "the probabilistic tier misses too much or reaches the wrong family"
+import json, sys
+off, on = (json.loads(a) for a in sys.argv[1:3])
+ok = on["f1"] >= 0.97 and on["recall"] >= off["recall"] + 0.1
+ok = ok and on["judged"] >= 50 and on["wrong_family"] == 0 and off["wrong_family"] == 0
+sys.exit(0 if ok else 1)
+PY
+# The yardstick itself: a replay of the truth feeds raises exactly the expected alerts.
+"$HEARTH" replay --register "$WORK/la/register" --rules "$RULES" --out "$WORK/truth.jsonl" --default-la E09000007 \
+  --feed custody="$WORK/la/truth/feeds/custody.jsonl" --feed inpatient="$WORK/la/truth/feeds/inpatient.hl7" \
+  --feed attendance="$WORK/la/feeds/attendance.csv" --feed nrpf="$WORK/la/truth/feeds/nrpf.csv" --quiet ||
+  fail "replay of the truth"
+python3 "$ROOT/tests/tools/alerts_equal.py" "$WORK/la/expected.jsonl" "$WORK/truth.jsonl" >"$WORK/eq" ||
+  fail "the truth replay differs from the oracle: $(tail -5 "$WORK/eq")"
+
+# synth --messy: the same options give the same bytes; the messy feeds differ from the truth.
+"$HEARTH" synth --out "$WORK/m1" --families 300 --seed 5 --messy --no-expected 2>/dev/null || fail "synth m1"
+"$HEARTH" synth --out "$WORK/m2" --families 300 --seed 5 --messy --no-expected 2>/dev/null || fail "synth m2"
+diff -r "$WORK/m1" "$WORK/m2" >/dev/null || fail "two synth --messy runs differ"
+for f in custody.jsonl inpatient.hl7 nrpf.csv; do
+  ! cmp -s "$WORK/m1/feeds/$f" "$WORK/m1/truth/feeds/$f" || fail "$f: the messy feed equals the truth"
+done
+grep -q ',nhs_missing;family_typo\|,family_typo' "$WORK/m1/truth/records.csv" || fail "records.csv names no changes"
 
 # Every alert whose event was linked by the tier says so in its evidence's structured `link`: the
 # match weight and each comparison's level and contribution, adding up to the weight with the
@@ -40,7 +69,7 @@ for line in open(sys.argv[1]):
         cmp = link["comparisons"]
         assert {c["field"] for c in cmp} >= {"given", "family"}, cmp
         assert all(c["level"] and isinstance(c["weight"], float) for c in cmp), cmp
-        # the prior (about -13 to -15 for a few thousand people) plus the comparisons
+        # the prior (about -11 to -15 for a few thousand people) plus the comparisons
         prior = link["weight"] - sum(c["weight"] for c in cmp)
         assert -20 < prior < -8, (prior, link)
         n += 1
@@ -48,21 +77,6 @@ print("evidence with a probabilistic link:", n)
 sys.exit(0 if n >= 20 else 1)
 PY
 ! grep -q '"link":' "$WORK/off.jsonl" || fail "evidence shows a link when the tier is off"
-
-off=$(python3 "$ROOT/tests/tools/alerts_f1.py" "$WORK/la/expected.jsonl" "$WORK/off.jsonl" reference_tiers_only)
-on=$(python3 "$ROOT/tests/tools/alerts_f1.py" "$WORK/la/expected.jsonl" "$WORK/on.jsonl" with_probabilistic_tier)
-truth=$(python3 "$ROOT/tests/tools/alert_subjects_truth.py" "$WORK/on.jsonl" "$WORK/la/register" "$WORK/la/feeds" \
-  with_probabilistic_tier)
-echo "$off"
-echo "$on"
-echo "$truth"
-python3 - "$off" "$on" "$truth" <<'PY' || fail "the probabilistic tier misses too much or links the wrong person"
-import json, sys
-off, on, truth = (json.loads(a) for a in sys.argv[1:4])
-ok = on["recall"] >= 0.95 and on["recall"] >= off["recall"] + 0.2
-ok = ok and truth["judged"] >= 20 and truth["wrong_person"] == 0
-sys.exit(0 if ok else 1)
-PY
 
 # A parameters file that does not parse stops the replay before it starts.
 printf 'm dob exact 3\n' >"$WORK/bad.params"

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "hr_buf.h"
 #include "hr_err.h"
 #include "hr_test.h"
 #include "hr_time.h"
@@ -61,7 +62,7 @@ static char *slurp(const tmpdir *t, const char *rel, size_t *len) {
 }
 
 static int generate(const tmpdir *t, uint32_t families, uint64_t seed, int clean, hr_synth_stats *st) {
-  hr_synth_opts o = {t->path, families, seed, NULL, 0, clean};
+  hr_synth_opts o = {t->path, families, seed, NULL, 0, clean, 0};
   char err[256];
   int rc = hr_synth_generate(&o, st, err, sizeof err);
   if (rc) hr_test_fail(__FILE__, __LINE__, "hr_synth_generate: %s: %s", hr_err_name(rc), err);
@@ -317,7 +318,7 @@ static void test_clean_mode_writes_no_bad_records(void) {
 static void test_bad_options_are_rejected_with_a_message(void) {
   char err[256];
   hr_synth_stats st;
-  hr_synth_opts o = {NULL, 10, 1, NULL, 0, 0};
+  hr_synth_opts o = {NULL, 10, 1, NULL, 0, 0, 0};
   CHECK_INT(hr_synth_generate(&o, &st, err, sizeof err), HR_EINVAL);
   CHECK(strstr(err, "output directory") != NULL);
   o.out_dir = "/tmp/hr_test_synth_never_written";
@@ -332,12 +333,74 @@ static void test_bad_options_are_rejected_with_a_message(void) {
 
 static void test_unwritable_output_is_an_io_error(void) {
   char err[256];
-  hr_synth_opts o = {"/proc/hr_test_synth/out", 5, 1, NULL, 0, 0};
+  hr_synth_opts o = {"/proc/hr_test_synth/out", 5, 1, NULL, 0, 0, 0};
   CHECK_INT(hr_synth_generate(&o, NULL, err, sizeof err), HR_EIO);
   CHECK(strstr(err, "/proc/hr_test_synth") != NULL);
 }
 
+/* --messy: the same world twice, the truth beside records as agencies write them. */
+static void test_messy_world_has_the_truth_beside_it(void) {
+  tmpdir t;
+  tmp_make(&t);
+  hr_synth_opts o = {t.path, 300, 4, NULL, 0, 1, 1};
+  char err[256];
+  hr_synth_stats st;
+  CHECK_OK(hr_synth_generate(&o, &st, err, sizeof err));
+  CHECK(st.messy_records > 50 && st.mess[0] > 0 && st.mess[1] > 0 && st.namesakes > 0);
+  static const char *same_records[] = {"custody.jsonl", "inpatient.hl7", "nrpf.csv"};
+  for (size_t i = 0; i < 3; i++) {
+    char a[64], b[64];
+    snprintf(a, sizeof a, "feeds/%s", same_records[i]);
+    snprintf(b, sizeof b, "truth/feeds/%s", same_records[i]);
+    size_t na, nb;
+    char *x = slurp(&t, a, &na), *y = slurp(&t, b, &nb);
+    CHECK(hr_utf8_valid(x, na)); /* typos never split a UTF-8 sequence (and clean has no bad bytes) */
+    CHECK_INT(count_lines(x, na), count_lines(y, nb)); /* the same records, */
+    CHECK(na != nb || memcmp(x, y, na) != 0);          /* identities spoiled */
+    free(x);
+    free(y);
+  }
+  size_t n;
+  char *truth = slurp(&t, "truth/records.csv", &n);
+  CHECK(strncmp(truth, "feed,record_id,sender,person_id,changes\n", 40) == 0);
+  uint64_t rows = 0, changed = 0;
+  for (char *line = strchr(truth, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+    const char *f;
+    size_t fl = csv_field(line + 1, 0, &f);
+    CHECK((fl == 7 && !strncmp(f, "custody", 7)) || (fl == 9 && !strncmp(f, "inpatient", 9)) ||
+          (fl == 4 && !strncmp(f, "nrpf", 4)));
+    size_t pl = csv_field(line + 1, 3, &f);
+    CHECK(pl == 0 || (pl == 8 && f[0] == 'P'));
+    size_t cl = csv_field(line + 1, 4, &f);
+    for (size_t i = 0; i < cl;) { /* every change is a known kind */
+      size_t w = strcspn(f + i, ";\r\n");
+      int known = 0;
+      for (int k = 0; hr_synth_mess_name(k); k++)
+        known |= strlen(hr_synth_mess_name(k)) == w && !strncmp(f + i, hr_synth_mess_name(k), w);
+      CHECK(known);
+      i += w + 1;
+    }
+    rows++;
+    changed += cl > 0;
+  }
+  CHECK(rows >= st.messy_records / 2 && changed > 0);
+  free(truth);
+  static const char *extra[] = {"truth/feeds/custody.jsonl",
+                                "truth/feeds/inpatient.hl7",
+                                "truth/feeds/nrpf.csv",
+                                "truth/records.csv",
+                                "truth/feeds",
+                                "truth"};
+  for (size_t i = 0; i < 6; i++) {
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", t.path, extra[i]);
+    if (unlink(p)) rmdir(p);
+  }
+  tmp_remove(&t);
+}
+
 static const hr_test_case tests[] = {
+    {"messy_world_has_the_truth_beside_it", test_messy_world_has_the_truth_beside_it},
     {"same_seed_writes_identical_files", test_same_seed_writes_identical_files},
     {"different_seed_writes_different_files", test_different_seed_writes_different_files},
     {"every_file_starts_with_its_header", test_every_file_starts_with_its_header},
