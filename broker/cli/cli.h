@@ -19,6 +19,8 @@ int hr_cli_review(int argc, char **argv);     /* review_cmd.c: hearth review */
 /* review_cmd.c: hearth link explain --alert ID --alerts FILE (argv[0] is "explain") */
 int hr_cli_link_explain_alert(int argc, char **argv);
 
+/* link_cmd.c: a whole file in memory (NUL-terminated, *len without the NUL), or NULL with errno. */
+char *hr_cli_read_file(const char *path, size_t *len);
 /* link_cmd.c: a parameters file, or "default", for --link-params and run's link_params. */
 int hr_cli_link_params_load(const char *path, hr_link_params *p);
 

@@ -56,7 +56,7 @@ static const char usage_link[] =
     "\n"
     "Exit status: 0 on success, 1 when an input could not be used, 2 for bad usage.\n";
 
-static char *read_file(const char *path, size_t *len) {
+char *hr_cli_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
   hr_buf b = {0};
@@ -88,7 +88,7 @@ static int write_file(const char *path, const hr_buf *b) {
 
 static int load_table(const char *path, const char *const *maps, int nmaps, const char *id, hr_link_table *t) {
   size_t len;
-  char *data = read_file(path, &len);
+  char *data = hr_cli_read_file(path, &len);
   if (!data) {
     fprintf(stderr, "hearth link: cannot read %s\n", path);
     return 1;
@@ -110,7 +110,7 @@ static int load_table(const char *path, const char *const *maps, int nmaps, cons
 
 static int load_params(const char *path, hr_link_params *p) {
   size_t len;
-  char *data = read_file(path, &len);
+  char *data = hr_cli_read_file(path, &len);
   if (!data) {
     fprintf(stderr, "hearth link: cannot read parameters %s\n", path);
     return 1;

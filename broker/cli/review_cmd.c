@@ -115,31 +115,12 @@ static int take_register_decision(void *ud, const void *key, size_t klen, const 
   return 0;
 }
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  hr_buf b = {0};
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    hr_buf_append(&b, chunk, n);
-  int bad = ferror(f) || b.oom;
-  fclose(f);
-  if (bad) {
-    hr_buf_free(&b);
-    return NULL;
-  }
-  *len = b.len;
-  if (!b.data) return calloc(1, 1);
-  return b.data;
-}
-
 /* Decisions written to DIR/link_decisions.csv (perhaps not yet applied by a replay). */
 static int read_decisions_file(queue *q, const char *reg_dir) {
   char path[4096];
   snprintf(path, sizeof path, "%s/link_decisions.csv", reg_dir);
   size_t len;
-  char *data = slurp(path, &len);
+  char *data = hr_cli_read_file(path, &len);
   if (!data) return errno == ENOENT ? 0 : -1;
   hr_reader *r = hr_reader_new(HR_INPUT_LINK_DECISIONS, data, len, path, NULL);
   if (!r) {
@@ -338,14 +319,29 @@ static const char *field_words(const char *field) {
   return field;
 }
 
+/* A string member of obj into out (empty when absent, not a string or too long). */
+static void json_text(const hr_json *j, int obj, const char *key, char *out, size_t cap) {
+  int k = hr_json_get(j, obj, key);
+  out[0] = '\0';
+  if (hr_json_type_of(j, k) == HR_JSON_STRING && j->nodes[k].len < cap) hr_json_str(j, k, out);
+}
+
+/* A number member of obj (0 when absent or not a number). */
+static double json_number(const hr_json *j, int obj, const char *key) {
+  int k = hr_json_get(j, obj, key);
+  char t[32] = "";
+  if (hr_json_type_of(j, k) == HR_JSON_NUMBER && j->nodes[k].len < sizeof t)
+    snprintf(t, sizeof t, "%.*s", (int)j->nodes[k].len, j->src + j->nodes[k].start);
+  return atof(t);
+}
+
 /* One evidence entry of the alert, in words. */
 static void explain_evidence(const hr_json *j, int ev, const char *subject) {
-  char feed[32] = "", rec[256] = "", when[64] = "", detail[256] = "";
-  int k;
-  if ((k = hr_json_get(j, ev, "feed")) >= 0 && j->nodes[k].len < sizeof feed) hr_json_str(j, k, feed);
-  if ((k = hr_json_get(j, ev, "record_id")) >= 0 && j->nodes[k].len < sizeof rec) hr_json_str(j, k, rec);
-  if ((k = hr_json_get(j, ev, "event_time")) >= 0 && j->nodes[k].len < sizeof when) hr_json_str(j, k, when);
-  if ((k = hr_json_get(j, ev, "detail")) >= 0 && j->nodes[k].len < sizeof detail) hr_json_str(j, k, detail);
+  char feed[32], rec[256], when[64], detail[256];
+  json_text(j, ev, "feed", feed, sizeof feed);
+  json_text(j, ev, "record_id", rec, sizeof rec);
+  json_text(j, ev, "event_time", when, sizeof when);
+  json_text(j, ev, "detail", detail, sizeof detail);
   printf("\nThe %s record %s (%s, %s)\n", feed, rec, detail, when);
   int link = hr_json_get(j, ev, "link");
   if (hr_json_type_of(j, link) != HR_JSON_OBJECT) {
@@ -359,12 +355,10 @@ static void explain_evidence(const hr_json *j, int ev, const char *subject) {
       printf("  matched nobody in the register (or more than one person), so it names no adult.\n");
     return;
   }
-  char method[32] = "", rcase[32] = "", wtxt[32] = "";
-  if ((k = hr_json_get(j, link, "method")) >= 0 && j->nodes[k].len < sizeof method) hr_json_str(j, k, method);
-  if ((k = hr_json_get(j, link, "review_case")) >= 0 && j->nodes[k].len < sizeof rcase) hr_json_str(j, k, rcase);
-  if ((k = hr_json_get(j, link, "weight")) >= 0 && j->nodes[k].len < sizeof wtxt)
-    snprintf(wtxt, sizeof wtxt, "%.*s", (int)j->nodes[k].len, j->src + j->nodes[k].start);
-  double w = atof(wtxt);
+  char method[32], rcase[32];
+  json_text(j, link, "method", method, sizeof method);
+  json_text(j, link, "review_case", rcase, sizeof rcase);
+  double w = json_number(j, link, "weight");
   if (!strcmp(method, "review_decision"))
     printf("  was linked to %s because a reviewer accepted the pair (review case %s). The details agree\n"
            "  this much (match weight %+.1f):\n",
@@ -376,12 +370,10 @@ static void explain_evidence(const hr_json *j, int ev, const char *subject) {
   int cmps = hr_json_get(j, link, "comparisons");
   double sum = 0;
   for (int c = hr_json_first(j, cmps); c >= 0; c = hr_json_next(j, cmps, c)) {
-    char field[32] = "", level[32] = "", cw[32] = "";
-    if ((k = hr_json_get(j, c, "field")) >= 0 && j->nodes[k].len < sizeof field) hr_json_str(j, k, field);
-    if ((k = hr_json_get(j, c, "level")) >= 0 && j->nodes[k].len < sizeof level) hr_json_str(j, k, level);
-    if ((k = hr_json_get(j, c, "weight")) >= 0 && j->nodes[k].len < sizeof cw)
-      snprintf(cw, sizeof cw, "%.*s", (int)j->nodes[k].len, j->src + j->nodes[k].start);
-    double x = atof(cw);
+    char field[32], level[32];
+    json_text(j, c, "field", field, sizeof field);
+    json_text(j, c, "level", level, sizeof level);
+    double x = json_number(j, c, "weight");
     sum += x;
     printf("    %+6.1f  %s %s\n", x, field_words(field), level_words(field, level));
   }
@@ -390,7 +382,7 @@ static void explain_evidence(const hr_json *j, int ev, const char *subject) {
 
 static int cmd_explain_alert(const char *alert_id, const char *alerts_path) {
   size_t len;
-  char *data = slurp(alerts_path, &len);
+  char *data = hr_cli_read_file(alerts_path, &len);
   if (!data) {
     fprintf(stderr, "hearth link explain: cannot read %s: %s\n", alerts_path, strerror(errno));
     return 1;
@@ -405,18 +397,13 @@ static int cmd_explain_alert(const char *alert_id, const char *alerts_path) {
     end = memchr(line, '\n', (size_t)(data + len - line));
     if (!end) end = data + len;
     if (hr_json_parse(&j, line, (size_t)(end - line)) || hr_json_type_of(&j, 0) != HR_JSON_OBJECT) continue;
-    int idk = hr_json_get(&j, 0, "alert_id");
-    char id[64] = "";
-    if (idk < 0 || j.nodes[idk].len >= sizeof id) continue;
-    hr_json_str(&j, idk, id);
+    char id[64], rule[128], subject[64];
+    json_text(&j, 0, "alert_id", id, sizeof id);
     if (strcmp(id, alert_id) != 0) continue;
     found = 1;
-    char rule[128] = "", subject[64] = "";
-    int k;
-    if ((k = hr_json_get(&j, 0, "rule_id")) >= 0 && j.nodes[k].len < sizeof rule) hr_json_str(&j, k, rule);
-    k = hr_json_get(&j, 0, "subject");
-    int has_subject = hr_json_type_of(&j, k) == HR_JSON_STRING && j.nodes[k].len < sizeof subject;
-    if (has_subject) hr_json_str(&j, k, subject);
+    json_text(&j, 0, "rule_id", rule, sizeof rule);
+    json_text(&j, 0, "subject", subject, sizeof subject);
+    int has_subject = subject[0] != '\0';
     printf("Alert %s (%s)", id, rule);
     if (has_subject) printf(" is about %s", subject);
     int kids = hr_json_get(&j, 0, "children");
