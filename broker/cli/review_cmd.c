@@ -145,7 +145,9 @@ static int decision_of(const queue *q, const char *case_id) {
 
 static int load_queue(const char *state_dir, const char *reg_dir, queue *q) {
   struct stat st;
-  if (stat(state_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+  char mdb[4096];
+  snprintf(mdb, sizeof mdb, "%s/data.mdb", state_dir); /* never create a store where there is none */
+  if (stat(state_dir, &st) != 0 || !S_ISDIR(st.st_mode) || stat(mdb, &st) != 0) {
     fprintf(stderr, "hearth review: %s is not a state directory (hearth run or hearth replay --state)\n", state_dir);
     return 1;
   }
