@@ -18,49 +18,40 @@ static int cmp_values(hr_value x, hr_value y, int op) {
   }
 }
 
-static hr_value eval(const hr_rulepack *p, uint32_t n, const hr_rule_env *env, uint32_t person);
+/* A value node: a number or a fact. */
+static hr_value eval_value(const hr_rulepack *p, uint32_t n, const hr_rule_env *env, uint32_t person);
 
+/* A condition node, as true or false. Conditions recurse as conditions: only the leaves of a
+ * comparison are values (a rule runs for every attendance mark; this is its inner loop). */
 static int eval_bool(const hr_rulepack *p, uint32_t n, const hr_rule_env *env, uint32_t person) {
-  hr_value v = eval(p, n, env, person);
-  return v.kind == HR_VAL_BOOL && v.b;
-}
-
-static hr_value boolv(int b) {
-  hr_value v = {HR_VAL_BOOL, b != 0, 0, 1};
-  return v;
-}
-
-static hr_value eval(const hr_rulepack *p, uint32_t n, const hr_rule_env *env, uint32_t person) {
   const hr_node *node = &p->nodes[n];
   switch (node->kind) {
-  case HR_NODE_NUM: return node->value;
-  case HR_NODE_FACT: return env->fact(env->ud, person, (hr_fact_id)node->fact, &node->args);
   case HR_NODE_NOT: {
     uint32_t mark = env->evidence_mark(env->ud);
     int b = eval_bool(p, node->a, env, person);
     env->evidence_reset(env->ud, mark); /* evidence of what did not happen is no evidence */
-    return boolv(!b);
+    return !b;
   }
   case HR_NODE_AND: {
     uint32_t mark = env->evidence_mark(env->ud);
-    if (eval_bool(p, node->a, env, person) && eval_bool(p, node->b, env, person)) return boolv(1);
+    if (eval_bool(p, node->a, env, person) && eval_bool(p, node->b, env, person)) return 1;
     env->evidence_reset(env->ud, mark);
-    return boolv(0);
+    return 0;
   }
   case HR_NODE_OR: {
     uint32_t mark = env->evidence_mark(env->ud);
-    if (eval_bool(p, node->a, env, person)) return boolv(1);
+    if (eval_bool(p, node->a, env, person)) return 1;
     env->evidence_reset(env->ud, mark);
-    if (eval_bool(p, node->b, env, person)) return boolv(1);
+    if (eval_bool(p, node->b, env, person)) return 1;
     env->evidence_reset(env->ud, mark);
-    return boolv(0);
+    return 0;
   }
   case HR_NODE_CMP: {
     uint32_t mark = env->evidence_mark(env->ud);
-    hr_value x = eval(p, node->a, env, person), y = eval(p, node->b, env, person);
+    hr_value x = eval_value(p, node->a, env, person), y = eval_value(p, node->b, env, person);
     int b = cmp_values(x, y, node->op);
     if (!b) env->evidence_reset(env->ud, mark);
-    return boolv(b);
+    return b;
   }
   case HR_NODE_ANY: {
     uint32_t related[HR_RULES_MAX_RELATED];
@@ -68,12 +59,29 @@ static hr_value eval(const hr_rulepack *p, uint32_t n, const hr_rule_env *env, u
         person == UINT32_MAX ? 0 : env->related(env->ud, person, (hr_relation)node->rel, related, HR_RULES_MAX_RELATED);
     for (uint32_t i = 0; i < count; i++) {
       uint32_t mark = env->evidence_mark(env->ud);
-      if (eval_bool(p, node->a, env, related[i])) return boolv(1);
+      if (eval_bool(p, node->a, env, related[i])) return 1;
       env->evidence_reset(env->ud, mark);
     }
-    return boolv(0);
+    return 0;
   }
-  default: return boolv(0);
+  case HR_NODE_NUM:
+  case HR_NODE_FACT: {
+    hr_value v = eval_value(p, n, env, person); /* a fact used as a condition */
+    return v.kind == HR_VAL_BOOL && v.b;
+  }
+  default: return 0;
+  }
+}
+
+static hr_value eval_value(const hr_rulepack *p, uint32_t n, const hr_rule_env *env, uint32_t person) {
+  const hr_node *node = &p->nodes[n];
+  switch (node->kind) {
+  case HR_NODE_NUM: return node->value;
+  case HR_NODE_FACT: return env->fact(env->ud, person, (hr_fact_id)node->fact, &node->args);
+  default: { /* a condition where a value is wanted: true or false (never a value node: see above) */
+    hr_value v = {HR_VAL_BOOL, eval_bool(p, n, env, person), 0, 1};
+    return v;
+  }
   }
 }
 
