@@ -173,6 +173,13 @@ static int cases_of(entries *e, hr_review_case_info *out, int max) {
   return n;
 }
 
+/* A checkpoint of the engine now, and the review cases in it. */
+static int checkpoint_cases(hr_review_case_info *out, int max) {
+  entries_free(&saved);
+  CHECK_OK(hr_engine_checkpoint(eng, keep, &saved));
+  return cases_of(&saved, out, max);
+}
+
 static void family_of_chloe(void) {
   put_person("P1", "Chloe", "King", "1990-03-04", "F", "NW5 7UD");
   put_person("C1", "Mia", "King", "2016-05-06", "F", "NW5 7UD");
@@ -189,10 +196,8 @@ static void test_undecided_record_opens_a_case_and_an_accept_links_from_then_on(
   CHECK_INT(nalerts, 0);
   CHECK_INT(st.review_cases, 1);
   CHECK_INT(st.link_review, 2);
-  entries_free(&saved);
-  CHECK_OK(hr_engine_checkpoint(eng, keep, &saved));
   hr_review_case_info c[4];
-  CHECK_INT(cases_of(&saved, c, 4), 1);
+  CHECK_INT(checkpoint_cases(c, 4), 1);
   CHECK_STR(c[0].person_id, "P1");
   CHECK_STR(c[0].description, "CHLOE|KNG|1990-03-04|NW57UD|F");
   CHECK_INT(c[0].records, 2);
@@ -237,14 +242,10 @@ static void test_undecided_record_opens_a_case_and_an_accept_links_from_then_on(
   reception("A0005AA", "CHLOE", "KNG", "1990-03-04", "NW5 7UD");
   CHECK_INT(nalerts, 1);
   CHECK_STR(alerts[0].method, "review_decision");
-  entries_free(&saved);
-  CHECK_OK(hr_engine_checkpoint(eng, keep, &saved));
   hr_review_case_info d[4];
-  CHECK_INT(cases_of(&saved, d, 4), 0); /* restored cases are not written again */
+  CHECK_INT(checkpoint_cases(d, 4), 0); /* restored cases are not written again */
   reception("A0006AA", "CHLOE", "KINGE", "1990-03-04", "NW5 7UD");
-  entries_free(&saved);
-  CHECK_OK(hr_engine_checkpoint(eng, keep, &saved));
-  CHECK_INT(cases_of(&saved, d, 4), 1); /* the KINGE case, which the new record touched */
+  CHECK_INT(checkpoint_cases(d, 4), 1); /* the KINGE case, which the new record touched */
   CHECK_STR(d[0].description, "CHLOE|KINGE|1990-03-04|NW57UD|F");
   CHECK_INT(d[0].records, 2); /* one before the restore, one after */
   entries_free(&all);
@@ -262,10 +263,8 @@ static void test_a_rejected_namesake_is_passed_over_until_the_decision_is_withdr
   CHECK_INT(nalerts, 0);
   CHECK_INT(st.link_ambiguous, 1);
   CHECK_INT(st.review_cases, 2);
-  entries_free(&saved);
-  CHECK_OK(hr_engine_checkpoint(eng, keep, &saved));
   hr_review_case_info c[4];
-  CHECK_INT(cases_of(&saved, c, 4), 2);
+  CHECK_INT(checkpoint_cases(c, 4), 2);
   CHECK_INT(c[0].why, 2);
   CHECK_INT(c[1].why, 2);
   CHECK(strcmp(c[0].person_id, c[1].person_id) != 0);
