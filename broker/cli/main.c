@@ -321,6 +321,7 @@ static int cmd_run(int argc, char **argv) {
   o.stop_after_events = stop_after;
   o.archive_dir = set.archive_dir && *set.archive_dir ? set.archive_dir : NULL;
   hr_run_stats st;
+  hr_tune_allocator(); /* before the clients start their threads */
   rc = hr_run(&o, &st, err, sizeof err);
   fprintf(stderr,
           "hearth run: %llu register records, %llu events, %llu alerts, %llu dead letters, %llu saves, "

@@ -1,4 +1,5 @@
 /* kafka_conf: client configuration with pass-through properties. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,4 +74,10 @@ void hr_kafka_warm(rd_kafka_t *rk, const char *const *topics, size_t n, int time
     if (rd_kafka_metadata(rk, 0, t, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(md);
     rd_kafka_topic_destroy(t);
   }
+}
+
+void hr_tune_allocator(void) {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest; fixed, so the next two hold */
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
 }

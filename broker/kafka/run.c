@@ -5,15 +5,15 @@
  * register) -> RUNNING -> STOPPING (SIGINT/SIGTERM: last commit, close).
  *
  * Two threads while RUNNING. The loop thread (libuv: the consumer queue's IO event wakes a
- * uv_poll handle, which drains the queue to empty) consumes, reads each event's order key and
- * merges the partitions in event-time order, then decodes each event and hands it over, in that
- * order and in batches, to the engine thread (handoff.h), which applies, produces alerts,
- * archives and commits, and hands each batch back to be recycled (its messages destroyed). The
- * commit timer, rule reloads and the last commit at a signal are handed over in the same line,
- * so they happen exactly between the events before and after them, and only the engine thread
- * touches the engine, the state store, the archive and the producer's delivery reports. The
- * engine thread wakes the loop (uv_async) when it fails, reaches --stop-after or has applied
- * everything up to the point the loop saw every partition's end.
+ * uv_poll handle, which drains the queue to empty) consumes, reads each event's order key, copies
+ * the event (byteq.h) and destroys the message, merges the partitions in event-time order and
+ * hands the events over, in that order and in batches, to the engine thread (handoff.h), which
+ * decodes, applies, produces alerts, archives and commits, and hands each batch back to be
+ * recycled (its copies released). The commit timer, rule reloads and the last commit at a
+ * signal are handed over in the same line, so they happen exactly between the events before and after them, and only
+ * the engine thread touches the engine, the state store, the archive and the producer's delivery reports. The engine
+ * thread wakes the loop (uv_async) when it fails, reaches --stop-after or has applied everything up to the point the
+ * loop saw every partition's end.
  *
  * Invariants:
  *  1. Offsets are saved only in the LMDB transaction that saves the state they produced.
@@ -36,6 +36,7 @@
 #include <uv.h>
 
 #include "archive.h"
+#include "byteq.h"
 #include "handoff.h"
 #include "hr_decode.h"
 #include "hr_buf.h"
@@ -49,17 +50,20 @@
 #define MAX_BUFFERED 100000 /* events held for ordering; beyond it the earliest is applied anyway */
 #define BATCH_ITEMS 256     /* work handed to the engine thread in one go */
 #define MAX_BATCHES 32      /* batches in flight: beyond, the loop waits for the engine thread */
-#define BATCH_ARENA 131072  /* decoded events of one batch: bigger ones spill to malloc */
+#define EVENT_ARENA 16384   /* the event being applied, decoded: a bigger one spills to malloc */
+#define DEADLETTER_RAW 4096 /* bytes of an unusable message a dead letter keeps */
+#define PAYLOAD_CHUNK 65536 /* held payloads' chunks (byteq.h): under glibc's mmap threshold */
 
 /* An event consumed but not yet applied (held to be applied in event-time order). Only its
  * order key is read from the wire when it arrives; it is decoded when released. A message that
  * cannot be used waits in its partition's line too, so that its offset passes in order. What
- * later steps need of the message is copied here while it is in the cache: with a backlog an
- * event waits behind thousands of others, and reaching into librdkafka's copy then is a miss. */
+ * later steps need of the message is copied here (the payload into its partition's byteq) and
+ * the message destroyed at once: with a backlog an event waits behind thousands of others, and
+ * a held message holds librdkafka's whole fetch response (see byteq.h). */
 typedef struct held {
-  rd_kafka_message_t *m;
-  const void *payload;
-  size_t len;
+  const void *payload;  /* the copy: all of it, or for a bad message what a dead letter keeps */
+  size_t len, copied;   /* the message's length, and the copy's */
+  int64_t timestamp_ms; /* the message's Kafka timestamp (-1 none): alerts carry it */
   int64_t offset;
   int32_t partition;
   int feed_order;
@@ -82,20 +86,22 @@ typedef enum work_kind {
 
 typedef struct work {
   work_kind kind;
-  int32_t partition; /* W_EVENT: of m, and its offset (the engine thread need not reach into m) */
+  int32_t partition; /* W_EVENT: the event's partition, offset and timestamp */
   int64_t offset;
-  rd_kafka_message_t *m;
-  Hearth__V1__AgencyEvent *ev; /* W_EVENT: decoded (in its batch's arena), or NULL when bad */
+  int64_t timestamp_ms;
+  rd_kafka_message_t *m; /* W_REGISTER: the message (destroyed when the batch comes back) */
   const char *bad_reason, *bad_message;
+  const void *raw;    /* W_EVENT: the copy of the message's first `copied` bytes (its partition's byteq) */
+  size_t copied, len; /* ... released when the batch comes back; len: the message's */
   const hr_rulepack *rules;
   hr_rulepack *retired;
 } work;
 
-/* Work and the events it decoded travel together; the messages are destroyed by the loop
- * thread when the batch comes back (librdkafka's bookkeeping stays on the thread that consumed). */
+/* Work handed over together; what it holds (register messages, event copies) is released by the
+ * loop thread when the batch comes back (librdkafka's bookkeeping stays on the thread that
+ * consumed). */
 typedef struct work_batch {
   size_t n;
-  hr_arena decoded;
   work items[BATCH_ITEMS];
 } work_batch;
 
@@ -104,7 +110,8 @@ typedef struct work_batch {
 typedef struct fifo {
   held *ring;
   size_t cap, head, n;
-  int at_end; /* the partition reported its end since its last message */
+  hr_byteq payloads; /* the held events' payloads, in the same order */
+  int at_end;        /* the partition reported its end since its last message */
 } fifo;
 
 static held *fifo_first(fifo *f) {
@@ -141,9 +148,13 @@ static held fifo_pop(fifo *f) {
   return h;
 }
 
+/* The two threads' fields are on cache lines of their own (allocated 64-byte aligned): a field one
+ * thread writes per event beside one the other reads per message costs a cache-line transfer
+ * each time (false sharing; it once took a fifth of the engine thread's time). */
 typedef struct run {
   const hr_run_opts *o;
   /* Owned by the engine thread while RUNNING (by the starting thread before, and after the join). */
+  hr_run_stats counts; /* copied into *st at the end, with the loop thread's figures */
   hr_engine *engine;
   hr_store *store;
   hr_archive *archive;    /* NULL = none; synced before each commit (invariant 4) */
@@ -152,20 +163,21 @@ typedef struct run {
   uint64_t delivery_failures;
   char delivery_error[256];
   hr_buf val;
-  const rd_kafka_message_t *applying;     /* the event being applied: its timestamp goes on alerts */
+  hr_arena decoded;                       /* the event being applied: one arena, reset per event, stays in the cache */
+  int64_t applying_timestamp_ms;          /* the event being applied's (-1 none): it goes on alerts */
   int64_t next_offset[2][MAX_PARTITIONS]; /* [0] register, [1] events: next offset to consume */
   /* The hand-over and the signals between the threads. */
-  hr_handoff to_engine, to_loop; /* of batch pointers: full ones there, done ones back */
+  _Alignas(64) hr_handoff to_engine, to_loop; /* of batch pointers: full ones there, done ones back */
   pthread_t engine_thread;
   int engine_started;
   uv_async_t wake;           /* the engine thread wakes the loop: failed, done or caught up */
-  int failed;                /* atomic: a fatal error: stop without committing (first error in err) */
+  _Alignas(64) int failed;   /* atomic: a fatal error: stop without committing (first error in err) */
   int done;                  /* atomic: stop_after_events reached, saved: stop */
   int caught_up_applied;     /* atomic: the engine thread reached W_CAUGHT_UP */
   uint64_t caught_up_events; /* events applied then (written before caught_up_applied) */
   char err[512];
   /* Owned by the loop thread. */
-  rd_kafka_t *consumer, *producer;
+  _Alignas(64) rd_kafka_t *consumer, *producer; /* the producer: the engine thread's once running */
   rd_kafka_queue_t *queue;
   int pipe_r, pipe_w;
   uv_loop_t loop;
@@ -177,7 +189,8 @@ typedef struct run {
   int nparts[2];
   fifo pending[MAX_PARTITIONS]; /* per events partition */
   size_t npending;
-  hr_run_stats *st;               /* first_event_ns: loop thread; the rest: engine thread */
+  hr_run_stats *st;               /* the caller's: rule reloads counted into it as they happen */
+  uint64_t first_event_ns;        /* the first event consumed */
   work_batch *filling;            /* the batch being filled, or NULL */
   rd_kafka_topic_t *events_topic; /* hearth.events.v1's, once seen */
   work_batch *last;               /* W_STOP's, set aside at the start so that the engine thread always ends */
@@ -241,37 +254,52 @@ static void on_alert(void *ud, const Hearth__V1__Alert *a) {
   }
   hearth__v1__alert__pack(a, (uint8_t *)r->val.data);
   char ts[24] = "", perr[256];
-  rd_kafka_timestamp_type_t tstype;
-  int64_t source_ms = r->applying ? rd_kafka_message_timestamp(r->applying, &tstype) : -1;
-  if (source_ms >= 0) snprintf(ts, sizeof ts, "%lld", (long long)source_ms);
+  if (r->applying_timestamp_ms >= 0) snprintf(ts, sizeof ts, "%lld", (long long)r->applying_timestamp_ms);
   const char *key = a->la_code ? a->la_code : "";
   if (hr_kafka_produce_ex(r->producer, HR_TOPIC_ALERTS, key, strlen(key), r->val.data, n, NULL,
                           ts[0] ? HR_HEADER_SOURCE_TS : NULL, ts, perr, sizeof perr))
     fail(r, "%s", perr);
-  r->st->alerts++;
+  r->counts.alerts++;
   if (r->o->print_alerts) print_alert(a);
 }
 
-static void deadletter(run *r, const rd_kafka_message_t *m, const char *reason, const char *message) {
+/* A message that cannot be used: where it was, why, and its first raw_len bytes (of len). */
+typedef struct unusable {
+  const char *topic;
+  int32_t partition;
+  int64_t offset;
+  const void *raw;
+  size_t raw_len, len;
+} unusable;
+
+static unusable unusable_message(const rd_kafka_message_t *m) {
+  return (unusable){rd_kafka_topic_name(m->rkt),
+                    m->partition,
+                    m->offset,
+                    m->payload,
+                    m->len > DEADLETTER_RAW ? DEADLETTER_RAW : m->len,
+                    m->len};
+}
+
+static void deadletter(run *r, unusable u, const char *reason, const char *message) {
   Hearth__V1__DeadLetter dl = HEARTH__V1__DEAD_LETTER__INIT;
   char source[300], perr[256];
-  snprintf(source, sizeof source, "kafka:%s/%d", rd_kafka_topic_name(m->rkt), (int)m->partition);
+  snprintf(source, sizeof source, "kafka:%s/%d", u.topic, (int)u.partition);
   dl.source = source;
-  dl.position = (uint64_t)m->offset;
+  dl.position = (uint64_t)u.offset;
   dl.connector = (char *)"broker";
   dl.reason_code = (char *)reason;
   dl.message = (char *)message;
-  size_t raw = m->len > 4096 ? 4096 : m->len;
-  dl.raw.data = m->payload;
-  dl.raw.len = raw;
-  dl.raw_truncated = raw < m->len;
+  dl.raw.data = (uint8_t *)u.raw;
+  dl.raw.len = u.raw_len;
+  dl.raw_truncated = u.raw_len < u.len;
   size_t n = hearth__v1__dead_letter__get_packed_size(&dl);
   hr_buf_reset(&r->val);
   if (hr_buf_reserve(&r->val, n)) return;
   hearth__v1__dead_letter__pack(&dl, (uint8_t *)r->val.data);
   if (hr_kafka_produce(r->producer, HR_TOPIC_DEADLETTER, source, strlen(source), r->val.data, n, perr, sizeof perr))
     fail(r, "%s", perr);
-  r->st->deadletters++;
+  r->counts.deadletters++;
 }
 
 static int ensure_batch(run *r) {
@@ -287,44 +315,54 @@ static void apply_register(run *r, const rd_kafka_message_t *m) {
   if (ensure_batch(r)) return;
   Hearth__V1__RegisterRecord *rec = hearth__v1__register_record__unpack(NULL, m->len, m->payload);
   if (!rec)
-    deadletter(r, m, "not_parseable", "the register message is not a RegisterRecord");
+    deadletter(r, unusable_message(m), "not_parseable", "the register message is not a RegisterRecord");
   else {
     if (hr_engine_register(r->engine, rec) == HR_EINVAL)
-      deadletter(r, m, "missing_field", "the register record has no identity");
+      deadletter(r, unusable_message(m), "missing_field", "the register record has no identity");
     else if (hr_state_put_register(r->batch, rec) == HR_ESTORE)
       fail(r, "state store: %s", hr_store_last_error(r->store));
     else if (r->archive && hr_archive_append_register(r->archive, rec) < 0)
       fail(r, "archive: %s", hr_archive_error(r->archive));
-    r->st->register_records++;
+    r->counts.register_records++;
     hearth__v1__register_record__free_unpacked(rec, NULL);
   }
   r->next_offset[0][m->partition] = m->offset + 1;
   r->batch_changes++;
 }
 
-static void apply_event(run *r, const rd_kafka_message_t *m, Hearth__V1__AgencyEvent *ev) {
-  r->applying = m;
+static unusable unusable_event(const work *w) {
+  return (unusable){
+      HR_TOPIC_EVENTS, w->partition, w->offset, w->raw, w->copied > DEADLETTER_RAW ? DEADLETTER_RAW : w->copied,
+      w->len};
+}
+
+static void apply_event(run *r, const work *w, Hearth__V1__AgencyEvent *ev) {
+  r->applying_timestamp_ms = w->timestamp_ms;
   int rc = hr_engine_apply(r->engine, ev, on_alert, r);
-  r->applying = NULL;
+  r->applying_timestamp_ms = -1;
   if (rc == HR_EINVAL)
-    deadletter(r, m, "not_parseable", "the event's payload is incomplete");
+    deadletter(r, unusable_event(w), "not_parseable", "the event's payload is incomplete");
   else if (rc)
     fail(r, "core: %s", hr_strerror(rc));
   else if (r->archive && hr_archive_append_event(r->archive, ev) < 0)
     fail(r, "archive: %s", hr_archive_error(r->archive));
-  r->st->events++;
-  if (r->o->stop_after_events && r->st->events >= r->o->stop_after_events)
+  r->counts.events++;
+  if (r->o->stop_after_events && r->counts.events >= r->o->stop_after_events)
     __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 }
 
 /* Engine thread: applies (or dead-letters) one event, whose turn it is. */
 static void apply_or_deadletter(run *r, work *w) {
-  const rd_kafka_message_t *m = w->m;
   if (ensure_batch(r)) return;
-  if (w->ev)
-    apply_event(r, m, w->ev);
+  Hearth__V1__AgencyEvent *ev = NULL;
+  if (!w->bad_reason &&
+      !(ev = (Hearth__V1__AgencyEvent *)hr_decode(&hearth__v1__agency_event__descriptor, w->raw, w->len, &r->decoded)))
+    w->bad_reason = "not_parseable", w->bad_message = "the event message is not an AgencyEvent (truncated)";
+  if (ev)
+    apply_event(r, w, ev);
   else
-    deadletter(r, m, w->bad_reason, w->bad_message);
+    deadletter(r, unusable_event(w), w->bad_reason, w->bad_message);
+  hr_arena_reset(&r->decoded);
   r->next_offset[1][w->partition] = w->offset + 1;
   r->batch_changes++;
 }
@@ -372,7 +410,7 @@ static int commit(run *r) {
     fail(r, "could not save the state: %s", hr_store_last_error(r->store));
     return -1;
   }
-  r->st->commits++;
+  r->counts.commits++;
   r->batch_changes = 0;
   return 0;
 }
@@ -392,7 +430,7 @@ static void do_work(run *r, work *w) {
   case W_REGISTER: apply_register(r, w->m); break;
   case W_COMMIT: commit(r); break;
   case W_CAUGHT_UP:
-    __atomic_store_n(&r->caught_up_events, r->st->events, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->caught_up_events, r->counts.events, __ATOMIC_RELAXED);
     __atomic_store_n(&r->caught_up_applied, 1, __ATOMIC_RELEASE);
     uv_async_send(&r->wake);
     break;
@@ -426,7 +464,7 @@ static void *engine_main(void *arg) {
       }
       hr_handoff_push(&r->to_loop, &got[b], 1); /* never waits: it holds every work_batch */
     }
-    if (applied) r->st->last_event_ns = uv_hrtime();
+    if (applied) r->counts.last_event_ns = uv_hrtime();
     rd_kafka_poll(r->producer, 0); /* delivery reports */
     if (stop) {
       /* A batch not committed (after a failure) is given up here: an LMDB write transaction
@@ -438,14 +476,16 @@ static void *engine_main(void *arg) {
   }
 }
 
-/* Loop thread: destroys a batch's messages, so that it can be filled again. */
-static void recycle(work_batch *b) {
+/* Loop thread: releases what a batch's work held (register messages, event copies), so that
+ * it can be filled again. */
+static void recycle(run *r, work_batch *b) {
   for (size_t i = 0; i < b->n; i++) {
-    if (b->items[i].m) rd_kafka_message_destroy(b->items[i].m);
-    retire_pack(&b->items[i]); /* only for a batch the engine thread never took */
+    work *w = &b->items[i];
+    if (w->m) rd_kafka_message_destroy(w->m);
+    if (w->kind == W_EVENT) hr_byteq_pop(&r->pending[w->partition].payloads, w->copied);
+    retire_pack(w); /* only for a batch the engine thread never took */
   }
   b->n = 0;
-  hr_arena_reset(&b->decoded);
 }
 
 /* Loop thread: an empty batch: one handed back, a new one, or (all in flight) the next one
@@ -453,13 +493,10 @@ static void recycle(work_batch *b) {
 static work_batch *empty_batch(run *r) {
   work_batch *b;
   if (hr_handoff_pop_nowait(&r->to_loop, &b, 1) || (r->nbatches == MAX_BATCHES && hr_handoff_pop(&r->to_loop, &b, 1))) {
-    recycle(b);
+    recycle(r, b);
     return b;
   }
-  if (!(b = calloc(1, sizeof *b)) || hr_arena_init(&b->decoded, BATCH_ARENA)) {
-    free(b);
-    return NULL;
-  }
+  if (!(b = calloc(1, sizeof *b))) return NULL;
   r->batches[r->nbatches++] = b;
   return b;
 }
@@ -470,19 +507,15 @@ static void publish(run *r) {
   r->filling = NULL;
 }
 
-/* Loop thread: adds work to the batch being filled, decoding an event here, where there is time
- * to spare, rather than on the engine thread. 0, or -1 when out of memory (the caller still owns
- * the message). */
-static int post(run *r, work w, const void *payload, size_t len) {
+/* Loop thread: adds work to the batch being filled. 0, or -1 when out of memory (the caller still
+ * owns the message). Events are decoded on the engine thread: with a backlog the loop thread is
+ * the busier one (consuming, the order key, the copy, the merge). */
+static int post(run *r, work w) {
   if (!r->filling && !(r->filling = empty_batch(r))) {
     fail(r, "out of memory");
     return -1;
   }
   work_batch *b = r->filling;
-  if (w.kind == W_EVENT && !w.bad_reason) {
-    w.ev = (Hearth__V1__AgencyEvent *)hr_decode(&hearth__v1__agency_event__descriptor, payload, len, &b->decoded);
-    if (!w.ev) w.bad_reason = "not_parseable", w.bad_message = "the event message is not an AgencyEvent (truncated)";
-  }
   b->items[b->n++] = w;
   if (b->n == BATCH_ITEMS) publish(r);
   return 0;
@@ -522,10 +555,13 @@ static void release(run *r) {
     work w = {.kind = W_EVENT,
               .partition = h.partition,
               .offset = h.offset,
-              .m = h.m,
+              .timestamp_ms = h.timestamp_ms,
+              .raw = h.payload,
+              .copied = h.copied,
+              .len = h.len,
               .bad_reason = h.bad_reason,
               .bad_message = h.bad_message};
-    if (post(r, w, h.payload, h.len)) rd_kafka_message_destroy(h.m);
+    post(r, w); /* on failure (it stops the run) the copy stays until the end */
   }
 }
 
@@ -538,12 +574,12 @@ static int is_events_topic(run *r, rd_kafka_topic_t *rkt) {
   return 1;
 }
 
-/* Loop thread: takes one consumed message; returns 1 when it was kept (held for ordering or
- * handed over), 0 when the caller still owns it. */
+/* Loop thread: takes one consumed message; returns 1 when it was kept (a register record handed
+ * over), 0 when the caller still owns it (an event: copied, held for ordering or handed over). */
 static int take_message(run *r, rd_kafka_message_t *m) {
   int is_events = is_events_topic(r, m->rkt);
   if (m->partition < 0 || m->partition >= MAX_PARTITIONS) return 0;
-  if (!is_events) return post(r, (work){.kind = W_REGISTER, .m = m}, NULL, 0) == 0;
+  if (!is_events) return post(r, (work){.kind = W_REGISTER, .m = m}) == 0;
   hr_order_key key;
   const char *bad = NULL, *why = NULL;
   if (hr_event_order_key(m->payload, m->len, &key))
@@ -551,16 +587,31 @@ static int take_message(run *r, rd_kafka_message_t *m) {
   else if (key.feed < HEARTH__V1__FEED__FEED_CUSTODY || key.feed > HEARTH__V1__FEED__FEED_NRPF || !key.has_payload)
     bad = "unknown_event_type", why = "the event names no feed Hearth reads, or carries no payload";
   fifo *f = &r->pending[m->partition];
+  size_t copied = bad && m->len > DEADLETTER_RAW ? DEADLETTER_RAW : m->len; /* a bad one: what a dead letter keeps */
+  const void *copy = hr_byteq_push(&f->payloads, m->payload, copied);
+  if (!copy) {
+    fail(r, "out of memory");
+    return 0;
+  }
+  rd_kafka_timestamp_type_t tstype;
   const held *last = fifo_last(f);
   if (bad && !last) { /* nothing before it in its partition: dead-letter it now */
-    work w = {
-        .kind = W_EVENT, .partition = m->partition, .offset = m->offset, .m = m, .bad_reason = bad, .bad_message = why};
-    return post(r, w, NULL, 0) == 0;
+    work w = {.kind = W_EVENT,
+              .partition = m->partition,
+              .offset = m->offset,
+              .raw = copy,
+              .copied = copied,
+              .len = m->len,
+              .bad_reason = bad,
+              .bad_message = why};
+    post(r, w); /* on failure the copy stays until the end: copies are released oldest first */
+    return 0;
   }
-  if (!r->st->first_event_ns) r->st->first_event_ns = uv_hrtime();
-  held h = {.m = m,
-            .payload = m->payload,
+  if (!r->first_event_ns) r->first_event_ns = uv_hrtime();
+  held h = {.payload = copy,
             .len = m->len,
+            .copied = copied,
+            .timestamp_ms = rd_kafka_message_timestamp(m, &tstype),
             .offset = m->offset,
             .partition = m->partition,
             .bad_reason = bad,
@@ -572,25 +623,22 @@ static int take_message(run *r, rd_kafka_message_t *m) {
     h.time_us = key.time_us, h.feed_order = hr_feed_order((Hearth__V1__Feed)key.feed), h.position = key.position;
   held *slot = fifo_push(f);
   if (!slot) {
-    fail(r, "out of memory");
+    fail(r, "out of memory"); /* the copy stays until the end: copies are released oldest first */
     return 0;
   }
   *slot = h;
   f->at_end = 0;
   r->npending++;
-  return 1;
+  return 0;
 }
 
 static void free_held(run *r) {
-  for (int p = 0; p < MAX_PARTITIONS; p++) {
-    fifo *f = &r->pending[p];
-    while (f->n)
-      rd_kafka_message_destroy(fifo_pop(f).m);
-    free(f->ring);
+  for (int p = 0; p < MAX_PARTITIONS; p++) { /* first: the batches' copies are freed with them */
+    free(r->pending[p].ring);
+    hr_byteq_free(&r->pending[p].payloads);
   }
   for (int i = 0; i < r->nbatches; i++) { /* after the engine thread ended */
-    recycle(r->batches[i]);
-    hr_arena_free(&r->batches[i]->decoded);
+    recycle(r, r->batches[i]);
     free(r->batches[i]);
   }
   free(r->last);
@@ -626,7 +674,7 @@ static void drain(run *r) {
       if (!r->pending[p].at_end || r->pending[p].n) all = 0;
     if (all) {
       r->caught_up_posted = 1;
-      post(r, (work){.kind = W_CAUGHT_UP}, NULL, 0);
+      post(r, (work){.kind = W_CAUGHT_UP});
     }
   }
   publish(r);
@@ -673,7 +721,7 @@ static void on_release_timer(uv_timer_t *h) {
 
 static void on_commit_timer(uv_timer_t *h) {
   run *r = h->data;
-  post(r, (work){.kind = W_COMMIT}, NULL, 0);
+  post(r, (work){.kind = W_COMMIT});
   publish(r);
 }
 
@@ -681,7 +729,7 @@ static void on_signal(uv_signal_t *h, int signum) {
   run *r = h->data;
   fprintf(stderr, "hearth run: %s received: saving and stopping\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
   drain(r);
-  post(r, (work){.kind = W_COMMIT}, NULL, 0); /* the last commit: after everything handed over */
+  post(r, (work){.kind = W_COMMIT}); /* the last commit: after everything handed over */
   publish(r);
   stop(r);
 }
@@ -689,7 +737,7 @@ static void on_signal(uv_signal_t *h, int signum) {
 /* Rule reloads (loop thread) reach the engine in line with the events. */
 static void install_rules(void *ud, const hr_rulepack *next, hr_rulepack *retired) {
   run *r = ud;
-  if (post(r, (work){.kind = W_RULES, .rules = next, .retired = retired}, NULL, 0))
+  if (post(r, (work){.kind = W_RULES, .rules = next, .retired = retired}))
     hr_rulepack_free(retired); /* failing: the engine keeps the pack it has until the end */
   publish(r);
 }
@@ -809,19 +857,25 @@ bad:
 }
 
 int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz) {
-  run *r = calloc(1, sizeof *r);
+  run *r = aligned_alloc(_Alignof(run), sizeof(run)); /* sizeof is a multiple of the alignment */
   if (!r) {
     snprintf(err, errsz, "out of memory");
     return HR_ENOMEM;
   }
+  memset(r, 0, sizeof *r);
   memset(st, 0, sizeof *st);
   r->o = o;
   r->st = st;
   r->pipe_r = r->pipe_w = -1;
+  r->applying_timestamp_ms = -1;
+  for (int p = 0; p < MAX_PARTITIONS; p++)
+    hr_byteq_init(&r->pending[p].payloads, PAYLOAD_CHUNK);
   if (hr_handoff_init(&r->to_engine, sizeof(work_batch *), MAX_BATCHES + 1) ||
-      hr_handoff_init(&r->to_loop, sizeof(work_batch *), MAX_BATCHES + 1) || !(r->last = calloc(1, sizeof *r->last))) {
+      hr_handoff_init(&r->to_loop, sizeof(work_batch *), MAX_BATCHES + 1) || !(r->last = calloc(1, sizeof *r->last)) ||
+      hr_arena_init(&r->decoded, EVENT_ARENA)) {
     hr_handoff_free(&r->to_engine);
     hr_handoff_free(&r->to_loop);
+    free(r->last);
     free(r);
     snprintf(err, errsz, "out of memory");
     return HR_ENOMEM;
@@ -843,7 +897,7 @@ int hr_run(const hr_run_opts *o, hr_run_stats *st, char *err, size_t errsz) {
     goto done;
   if (catch_up_register(r) || assign(r, 1)) goto done;
   fprintf(stderr, "hearth run: register loaded (%llu records); consuming %s (%d partitions)\n",
-          (unsigned long long)st->register_records, HR_TOPIC_EVENTS, r->nparts[1]);
+          (unsigned long long)r->counts.register_records, HR_TOPIC_EVENTS, r->nparts[1]);
 
   int fds[2];
   if (pipe(fds) != 0) {
@@ -930,8 +984,13 @@ done:
   hr_engine_free(r->engine);
   hr_rules_reload_free(r->reload); /* after the engine: it may run a reloaded pack */
   hr_buf_free(&r->val);
+  hr_arena_free(&r->decoded);
   hr_handoff_free(&r->to_engine);
   hr_handoff_free(&r->to_loop);
+  uint64_t reloads = st->rule_reloads, refused = st->rule_reload_failures;
+  *st = r->counts;
+  st->first_event_ns = r->first_event_ns;
+  st->rule_reloads = reloads, st->rule_reload_failures = refused;
   free(r);
   return rc;
 }

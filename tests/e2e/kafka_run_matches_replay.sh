@@ -49,6 +49,7 @@ wait_for hearth.deadletter.v1 4 20 || fail "bad messages were not dead-lettered:
 kcat -C -b "$B" -t hearth.deadletter.v1 -e -q -f '%s\n' >"$WORK/dl.txt"
 grep -q "not an AgencyEvent" "$WORK/dl.txt" || fail "dead letters should say why"
 grep -q "no feed" "$WORK/dl.txt" || fail "the unknown feed should be dead-lettered as such"
+grep -qF "this is not protobuf at all" "$WORK/dl.txt" || fail "a dead letter should keep the message's bytes"
 # ... and the consumer carries on: a new reception of a sample carer raises a new alert.
 sed -n 1p "$S/feeds/custody.jsonl" | sed 's/2026-10-01T10:13:27.830768+01:00/2026-12-20T10:00:00+00:00/; s/A8369BE/Z9999ZZ/g' >"$WORK/new.jsonl"
 "$HEARTH" ingest custody --brokers "$B" "$WORK/new.jsonl" 2>/dev/null
@@ -88,6 +89,8 @@ sleep 3
 stop_run
 [ "$(count hearth.alerts.v1)" -eq "$before" ] || fail "a restart raised alerts again"
 [ "$(count hearth.deadletter.v1)" -eq 4 ] || fail "a restart dead-lettered bad messages again: $(count hearth.deadletter.v1)"
+kcat -C -b "$B" -t hearth.deadletter.v1 -e -q -f '%s\n' | grep -qF "garbage behind the backlog" ||
+  fail "the dead letter of a message held for ordering should keep its bytes"
 grep -q "register loaded (0 records)" "$WORK/run.err" || fail "the restart did not resume from saved offsets"
 kill -TERM $dk
 wait $dk || true
