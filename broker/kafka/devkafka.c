@@ -53,6 +53,15 @@ hr_devkafka *hr_devkafka_start(int brokers, int partitions, char *err, size_t er
       hr_devkafka_stop(d);
       return NULL;
     }
+    /* Leaders round-robin over the brokers, as Kafka assigns them; the mock picks each at
+     * random, and a topic led by one broker leaves a consumer one fetching thread, so figures
+     * measured on it swing from one cluster to the next. */
+    for (int p = 0; p < partitions; p++)
+      if ((re = rd_kafka_mock_partition_set_leader(d->mc, topics[i], p, 1 + (int32_t)((size_t)p + i) % brokers))) {
+        snprintf(err, errsz, "cannot place %s [%d]: %s", topics[i], p, rd_kafka_err2str(re));
+        hr_devkafka_stop(d);
+        return NULL;
+      }
   }
   return d;
 }

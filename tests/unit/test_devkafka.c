@@ -110,7 +110,41 @@ static void test_faults_reach_the_brokers(void) {
   hr_devkafka_stop(d);
 }
 
+/* Partition leaders are spread over the brokers, as Kafka places them (the mock alone picks at
+ * random): each broker leads as many partitions of each topic. */
+static void test_leaders_are_spread(void) {
+  char err[256];
+  hr_devkafka *d = hr_devkafka_start(3, 6, err, sizeof err);
+  if (!d) hr_test_fail(__FILE__, __LINE__, "mock cluster: %s", err);
+  if (!d) return;
+  rd_kafka_conf_t *conf = hr_kafka_conf(hr_devkafka_bootstraps(d), NULL, err, sizeof err);
+  rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err) : NULL;
+  CHECK(rk != NULL);
+  const struct rd_kafka_metadata *md = NULL;
+  if (rk) CHECK_INT(rd_kafka_metadata(rk, 1, NULL, &md, 5000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  int topics = 0;
+  for (int t = 0; md && t < md->topic_cnt; t++) {
+    if (strncmp(md->topics[t].topic, "hearth.", 7) != 0) continue;
+    int led[4] = {0};
+    CHECK_INT(md->topics[t].partition_cnt, 6);
+    for (int p = 0; p < md->topics[t].partition_cnt; p++) {
+      int32_t leader = md->topics[t].partitions[p].leader;
+      CHECK(leader >= 1 && leader <= 3);
+      if (leader >= 1 && leader <= 3) led[leader]++;
+    }
+    CHECK_INT(led[1], 2);
+    CHECK_INT(led[2], 2);
+    CHECK_INT(led[3], 2);
+    topics++;
+  }
+  CHECK_INT(topics, 4);
+  if (md) rd_kafka_metadata_destroy(md);
+  if (rk) rd_kafka_destroy(rk);
+  hr_devkafka_stop(d);
+}
+
 static const hr_test_case tests[] = {
+    {"devkafka_spreads_partition_leaders_over_brokers", test_leaders_are_spread},
     {"devkafka_commands_are_checked_and_refusals_say_why", test_commands_are_checked},
     {"devkafka_faults_reach_the_brokers_and_end", test_faults_reach_the_brokers},
 };
