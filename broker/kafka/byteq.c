@@ -31,6 +31,8 @@ void hr_byteq_free(hr_byteq *q) {
   memset(q, 0, sizeof *q);
 }
 
+/* A chunk at the end with room for n bytes: a spare one, or a new one (of n bytes when n is more
+ * than a chunk). */
 static hr_byteq_chunk *new_chunk(hr_byteq *q, size_t n) {
   hr_byteq_chunk *c;
   if (n <= q->chunk_size && q->spare) {
@@ -54,8 +56,7 @@ static hr_byteq_chunk *new_chunk(hr_byteq *q, size_t n) {
 
 void *hr_byteq_push(hr_byteq *q, const void *p, size_t n) {
   hr_byteq_chunk *c = q->tail;
-  /* A big copy gets a chunk of its own, so that small ones do not leave most of a chunk empty. */
-  if (!c || c->cap - c->used < n) c = new_chunk(q, n > q->chunk_size / 4 ? n : q->chunk_size);
+  if (!c || c->cap - c->used < n) c = new_chunk(q, n);
   if (!c) return NULL;
   void *copy = c->data + c->used;
   if (n) memcpy(copy, p, n);

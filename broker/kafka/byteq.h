@@ -19,7 +19,7 @@ typedef struct hr_byteq {
   size_t nspare, chunk_size, bytes;
 } hr_byteq;
 
-/* chunk_size: bytes per chunk (a copy bigger than a quarter of it gets a chunk of its own). */
+/* chunk_size: bytes per chunk (a copy bigger than that gets a chunk of its own size). */
 void hr_byteq_init(hr_byteq *q, size_t chunk_size);
 void hr_byteq_free(hr_byteq *q);
 /* A copy of n bytes of p (n may be 0), valid until it is released; NULL when out of memory. */

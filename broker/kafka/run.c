@@ -10,10 +10,11 @@
  * hands the events over, in that order and in batches, to the engine thread (handoff.h), which
  * decodes, applies, produces alerts, archives and commits, and hands each batch back to be
  * recycled (its copies released). The commit timer, rule reloads and the last commit at a
- * signal are handed over in the same line, so they happen exactly between the events before and after them, and only
- * the engine thread touches the engine, the state store, the archive and the producer's delivery reports. The engine
- * thread wakes the loop (uv_async) when it fails, reaches --stop-after or has applied everything up to the point the
- * loop saw every partition's end.
+ * signal are handed over in the same line, so they happen exactly between the events before and
+ * after them, and only the engine thread touches the engine, the state store, the archive and
+ * the producer's delivery reports. The engine thread wakes the loop (uv_async) when it fails,
+ * reaches --stop-after or has applied everything up to the point the loop saw every partition's
+ * end.
  *
  * Invariants:
  *  1. Offsets are saved only in the LMDB transaction that saves the state they produced.
@@ -55,7 +56,7 @@
 #define PAYLOAD_CHUNK 65536 /* held payloads' chunks (byteq.h): under glibc's mmap threshold */
 
 /* An event consumed but not yet applied (held to be applied in event-time order). Only its
- * order key is read from the wire when it arrives; it is decoded when released. A message that
+ * order key is read from the wire when it arrives; the engine thread decodes it. A message that
  * cannot be used waits in its partition's line too, so that its offset passes in order. What
  * later steps need of the message is copied here (the payload into its partition's byteq) and
  * the message destroyed at once: with a backlog an event waits behind thousands of others, and
@@ -263,7 +264,7 @@ static void on_alert(void *ud, const Hearth__V1__Alert *a) {
   if (r->o->print_alerts) print_alert(a);
 }
 
-/* A message that cannot be used: where it was, why, and its first raw_len bytes (of len). */
+/* A message that cannot be used: where it was, and its first raw_len bytes (of len) at hand. */
 typedef struct unusable {
   const char *topic;
   int32_t partition;
@@ -273,12 +274,11 @@ typedef struct unusable {
 } unusable;
 
 static unusable unusable_message(const rd_kafka_message_t *m) {
-  return (unusable){rd_kafka_topic_name(m->rkt),
-                    m->partition,
-                    m->offset,
-                    m->payload,
-                    m->len > DEADLETTER_RAW ? DEADLETTER_RAW : m->len,
-                    m->len};
+  return (unusable){rd_kafka_topic_name(m->rkt), m->partition, m->offset, m->payload, m->len, m->len};
+}
+
+static size_t deadletter_raw(size_t n) {
+  return n > DEADLETTER_RAW ? DEADLETTER_RAW : n;
 }
 
 static void deadletter(run *r, unusable u, const char *reason, const char *message) {
@@ -291,8 +291,8 @@ static void deadletter(run *r, unusable u, const char *reason, const char *messa
   dl.reason_code = (char *)reason;
   dl.message = (char *)message;
   dl.raw.data = (uint8_t *)u.raw;
-  dl.raw.len = u.raw_len;
-  dl.raw_truncated = u.raw_len < u.len;
+  dl.raw.len = deadletter_raw(u.raw_len);
+  dl.raw_truncated = dl.raw.len < u.len;
   size_t n = hearth__v1__dead_letter__get_packed_size(&dl);
   hr_buf_reset(&r->val);
   if (hr_buf_reserve(&r->val, n)) return;
@@ -331,9 +331,7 @@ static void apply_register(run *r, const rd_kafka_message_t *m) {
 }
 
 static unusable unusable_event(const work *w) {
-  return (unusable){
-      HR_TOPIC_EVENTS, w->partition, w->offset, w->raw, w->copied > DEADLETTER_RAW ? DEADLETTER_RAW : w->copied,
-      w->len};
+  return (unusable){HR_TOPIC_EVENTS, w->partition, w->offset, w->raw, w->copied, w->len};
 }
 
 static void apply_event(run *r, const work *w, Hearth__V1__AgencyEvent *ev) {
@@ -587,7 +585,7 @@ static int take_message(run *r, rd_kafka_message_t *m) {
   else if (key.feed < HEARTH__V1__FEED__FEED_CUSTODY || key.feed > HEARTH__V1__FEED__FEED_NRPF || !key.has_payload)
     bad = "unknown_event_type", why = "the event names no feed Hearth reads, or carries no payload";
   fifo *f = &r->pending[m->partition];
-  size_t copied = bad && m->len > DEADLETTER_RAW ? DEADLETTER_RAW : m->len; /* a bad one: what a dead letter keeps */
+  size_t copied = bad ? deadletter_raw(m->len) : m->len; /* a bad one: what a dead letter keeps */
   const void *copy = hr_byteq_push(&f->payloads, m->payload, copied);
   if (!copy) {
     fail(r, "out of memory");

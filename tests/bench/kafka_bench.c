@@ -258,7 +258,7 @@ int main(int argc, char **argv) {
   if (hr_ingest_feeds(feeds, 4, b, NULL, 0, &in, err, sizeof err)) die("events", err);
   uint64_t got = 0;
   double plain_v[REPS], run_v[REPS], share_v[REPS];
-  run_thread rt;
+  run_thread rt = {0}; /* read for the report even when only the plain side ran */
   /* KAFKA_BENCH_SIDE=plain, run or none: only that side's runs, for profiling one side (CPU
    * time of one side less that of none is that side's); no share. */
   const char *side = getenv("KAFKA_BENCH_SIDE") ? getenv("KAFKA_BENCH_SIDE") : "";
